@@ -1,0 +1,12 @@
+// Builds the adapters the configuration asks for. Each platform's code stays in its own folder.
+import type { Config } from '../src/config.js';
+import type { Logger } from '../src/logger.js';
+import type { AdapterContext, PlatformAdapter } from '../src/platform.js';
+
+export async function createAdapters(config: Config, ctx: AdapterContext, log: Logger): Promise<PlatformAdapter[]> {
+  const adapters: PlatformAdapter[] = [];
+  void ctx;
+  if (config.slack) log.error('Slack is configured but this build has no Slack adapter yet');
+  if (config.discord) log.error('Discord is configured but this build has no Discord adapter yet');
+  return adapters;
+}

@@ -1,0 +1,76 @@
+// Composition root: wires config, storage, queues, worker, HTTP and adapters for one process.
+import type { Config } from '../src/config.js';
+import { CaptureService } from '../src/capture/capture.js';
+import { connectMongo, disconnectMongo, ensureIndexes, pingMongo } from '../src/db/connection.js';
+import { setupDocLocks } from '../src/db/doc-lock.js';
+import { HttpServer } from '../src/http/server.js';
+import type { Logger } from '../src/logger.js';
+import { loadTagger } from '../src/nlp/tagger.js';
+import type { PlatformAdapter } from '../src/platform.js';
+import { Queues } from '../src/queue.js';
+import { startWorkers, type WorkerHandle } from '../jobs/worker.js';
+import { createAdapters } from '../adapters/index.js';
+
+export type Mode = 'all' | 'bot' | 'worker';
+
+export interface RunningApp {
+  port: number | null;
+  adapters: PlatformAdapter[];
+  stop(): Promise<void>;
+}
+
+export async function startApp(mode: Mode, config: Config, log: Logger, opts: { dbName?: string } = {}): Promise<RunningApp> {
+  await connectMongo(config.mongoUrl, log.child({ component: 'mongo' }), opts.dbName ? { dbName: opts.dbName } : {});
+  await ensureIndexes();
+  const releaseLocks = await setupDocLocks({ redisUrl: config.redisUrl, prefix: config.queuePrefix, log });
+  const queues = new Queues({ redisUrl: config.redisUrl, prefix: config.queuePrefix, log: log.child({ component: 'queue' }) });
+
+  let worker: WorkerHandle | null = null;
+  if (mode !== 'bot') {
+    worker = await startWorkers({ config, log: log.child({ component: 'worker' }), queues, tagger: loadTagger() });
+  }
+
+  // The bot always serves HTTP (health, Slack events); a lone worker serves health too so it can be probed.
+  const http = new HttpServer(log.child({ component: 'http' }));
+  http.addReadinessCheck({ name: 'mongodb', check: pingMongo });
+  http.addReadinessCheck({ name: 'redis', check: () => queues.ping() });
+
+  let adapters: PlatformAdapter[] = [];
+  if (mode !== 'worker') {
+    const capture = new CaptureService({
+      queue: queues,
+      log: log.child({ component: 'capture' }),
+      conversationWindowMinutes: config.conversationWindowMinutes,
+      maxMessageChars: config.maxMessageChars,
+    });
+    adapters = await createAdapters(config, { capture, http }, log);
+    if (adapters.length === 0) {
+      log.warn(
+        mode === 'all'
+          ? 'no platform configured (set SLACK_BOT_TOKEN or DISCORD_TOKEN): running the worker and /healthz only'
+          : 'no platform configured (set SLACK_BOT_TOKEN or DISCORD_TOKEN): serving /healthz only',
+      );
+    }
+  }
+  const port = await http.listen(config.port, config.host);
+  for (const a of adapters) await a.start();
+
+  let stopping: Promise<void> | null = null;
+  return {
+    port,
+    adapters,
+    stop() {
+      stopping ??= (async () => {
+        log.info('shutting down');
+        for (const a of adapters) await a.stop().catch((err) => log.error({ err: (err as Error).message, platform: a.platform }, 'adapter stop failed'));
+        await http.close();
+        if (worker) await worker.close();
+        await queues.close();
+        releaseLocks();
+        await disconnectMongo();
+        log.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}

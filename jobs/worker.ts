@@ -1,0 +1,69 @@
+// Worker setup: BullMQ workers for every queue, with error listeners, retries and a clean shutdown.
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../src/config.js';
+import { MessageTagger } from '../src/counters/tag-message.js';
+import type { Logger } from '../src/logger.js';
+import type { Tagger } from '../src/nlp/types.js';
+import { QUEUE, workerConnection, type Queues, type TagJobData } from '../src/queue.js';
+import { createMaintenanceProcessor, SWEEP_EVERY_MS } from './maintenance.js';
+import { createTagProcessor } from './tag.js';
+
+export interface WorkerHandle {
+  workers: Worker[];
+  close(): Promise<void>;
+}
+
+export interface StartWorkersOptions {
+  config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'tagConcurrency' | 'timeZone'>;
+  log: Logger;
+  queues: Queues;
+  tagger: Tagger;
+  /** Registers the periodic sweep (off in tests that drive it themselves). */
+  schedule?: boolean;
+}
+
+export async function startWorkers(opts: StartWorkersOptions): Promise<WorkerHandle> {
+  const { config, log, queues } = opts;
+  const connections: Redis[] = [];
+  const connection = (): Redis => {
+    const c = workerConnection(config.redisUrl);
+    c.on('error', (err) => log.warn({ err: err.message }, 'redis (worker) error'));
+    connections.push(c);
+    return c;
+  };
+  const messageTagger = new MessageTagger({ tagger: opts.tagger, log: log.child({ component: 'tag' }), defaultTimeZone: config.timeZone });
+  const tagWorker = new Worker<TagJobData>(QUEUE.tag, createTagProcessor(messageTagger), {
+    connection: connection(),
+    prefix: config.queuePrefix,
+    concurrency: config.tagConcurrency,
+  });
+  const maintenanceWorker = new Worker(QUEUE.maintenance, createMaintenanceProcessor(queues, log.child({ component: 'maintenance' })), {
+    connection: connection(),
+    prefix: config.queuePrefix,
+    concurrency: 1,
+  });
+  const workers = [tagWorker, maintenanceWorker];
+  for (const w of workers) {
+    w.on('error', (err) => log.error({ err: err.message, queue: w.name }, 'worker error'));
+    w.on('failed', (job, err) =>
+      log.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'),
+    );
+  }
+  if (opts.schedule !== false) {
+    try {
+      await queues.maintenance.upsertJobScheduler('sweep-untagged', { every: SWEEP_EVERY_MS }, { name: 'sweep-untagged' });
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not schedule the untagged sweep; it runs at next start');
+    }
+  }
+  log.info({ concurrency: config.tagConcurrency, model: opts.tagger.modelVersion }, 'worker started');
+  return {
+    workers,
+    async close() {
+      // Stop taking jobs and let running ones finish.
+      await Promise.allSettled(workers.map((w) => w.close()));
+      for (const c of connections) c.disconnect();
+    },
+  };
+}

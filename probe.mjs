@@ -1,0 +1,11 @@
+import mongoose from 'mongoose';
+await mongoose.connect(process.argv[2]);
+const c = mongoose.connection.db.collection('inc'); await c.deleteMany({});
+await c.insertOne({_id: 'x', n: 0, ops: []});
+await Promise.all(Array.from({length: 50}, (_, i) => c.updateOne({_id: 'x', ops: {$ne: 'op'+i}}, {$inc: {n: 1}, $push: {ops: {$each: ['op'+i], $slice: -64}}})));
+console.log((await c.findOne({_id: 'x'})).n);
+await Promise.all(Array.from({length: 50}, (_, i) => c.updateOne({_id: 'x'}, {$inc: {n: 1}})));
+console.log((await c.findOne({_id: 'x'})).n);
+const r = await Promise.allSettled(Array.from({length: 20}, (_, i) => c.findOneAndUpdate({_id: 'x'}, {$inc: {n: 1}}, {returnDocument: 'after'})));
+console.log(r.map(x => x.status === 'fulfilled' ? x.value?.n : x.reason.message).join(','));
+await mongoose.disconnect();

@@ -1,0 +1,400 @@
+// The one platform-neutral entry point for storing what an adapter (or an importer) saw. Idempotent: the
+// same event delivered again changes no document and adds no job.
+import type { Logger } from '../logger.js';
+import { Checkpoint, Conversation, Customer, Message, Workspace, type Role } from '../db/models.js';
+import { CaptureValidationError, QueueUnavailableError } from '../errors.js';
+import { checkpointKey, identityKey, messageKey, nameKey, workspaceKey } from './keys.js';
+import type { CapturedMessage } from './types.js';
+import { validateCapturedMessage } from './validate.js';
+import { withDocLock } from '../db/doc-lock.js';
+
+export type CaptureStatus =
+  /** A new message was stored. */
+  | 'stored'
+  /** Already stored: a redelivery, nothing changed. */
+  | 'duplicate'
+  /** An edit changed the stored text. */
+  | 'edited'
+  /** A delete marked the stored message deleted. */
+  | 'deleted'
+  /** An edit or delete that changes nothing (older than what is stored, same text, already deleted). */
+  | 'unchanged'
+  /** A delete of a message never stored: a tombstone records it. */
+  | 'tombstone';
+
+export interface CaptureOutcome {
+  status: CaptureStatus;
+  messageKey: string;
+  rev: number;
+  conversationId: string | null;
+  /** False when the tag job could not be enqueued (Redis down); the sweeper enqueues it later. */
+  queued: boolean;
+}
+
+export interface TagEnqueuer {
+  enqueueTag(messageKey: string, rev: number): Promise<void>;
+}
+
+export interface CaptureOptions {
+  queue: TagEnqueuer;
+  log: Logger;
+  conversationWindowMinutes: number;
+  maxMessageChars: number;
+  now?: () => Date;
+}
+
+const FIRST_LINE_CHARS = 200;
+
+function firstLine(text: string | null | undefined): string | null {
+  if (!text) return null;
+  const line = text.split('\n').find((l) => l.trim() !== '') ?? '';
+  return line.length > FIRST_LINE_CHARS ? `${line.slice(0, FIRST_LINE_CHARS - 1)}…` : line;
+}
+
+export class CaptureService {
+  private readonly knownWorkspaces = new Set<string>();
+  private readonly windowMs: number;
+  private readonly now: () => Date;
+
+  constructor(private readonly opts: CaptureOptions) {
+    this.windowMs = opts.conversationWindowMinutes * 60_000;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  /**
+   * Validates and stores one captured event. Invalid input throws CaptureValidationError (and is logged);
+   * a storage failure throws so the caller can have the platform redeliver.
+   */
+  async capture(input: unknown): Promise<CaptureOutcome> {
+    let msg: CapturedMessage;
+    try {
+      msg = validateCapturedMessage(input, { maxMessageChars: this.opts.maxMessageChars, now: this.now() });
+    } catch (err) {
+      if (err instanceof CaptureValidationError) {
+        const m = (typeof input === 'object' && input !== null ? input : {}) as Partial<CapturedMessage>;
+        this.opts.log.warn(
+          { problems: err.problems, platform: m.platform, workspaceId: m.workspaceId, channelId: m.channelId, messageId: m.messageId },
+          'captured message rejected',
+        );
+      }
+      throw err;
+    }
+    return withDocLock('messages', this.key(msg), () => {
+      switch (msg.kind) {
+        case 'new':
+          return this.captureNew(msg);
+        case 'edit':
+          return this.captureEdit(msg);
+        case 'delete':
+          return this.captureDelete(msg);
+      }
+    });
+  }
+
+  private key(msg: CapturedMessage, messageId = msg.messageId): string {
+    return messageKey(msg.platform, msg.workspaceId, msg.channelId, messageId);
+  }
+
+  private async enqueue(key: string, rev: number): Promise<boolean> {
+    try {
+      await this.opts.queue.enqueueTag(key, rev);
+      return true;
+    } catch (err) {
+      if (!(err instanceof QueueUnavailableError)) throw err;
+      this.opts.log.warn({ messageKey: key, rev, err: err.message }, 'tag job not enqueued; the sweeper will retry');
+      return false;
+    }
+  }
+
+  private async ensureWorkspace(msg: CapturedMessage): Promise<void> {
+    const id = workspaceKey(msg.platform, msg.workspaceId);
+    if (this.knownWorkspaces.has(id)) return;
+    await withDocLock('workspaces', id, () =>
+      Workspace.updateOne({ _id: id }, { $setOnInsert: { platform: msg.platform, externalId: msg.workspaceId, createdAt: this.now() } }, { upsert: true }),
+    );
+    this.knownWorkspaces.add(id);
+  }
+
+  private async upsertCustomer(msg: CapturedMessage): Promise<string> {
+    const author = msg.author!;
+    const idKey = identityKey(msg.platform, msg.workspaceId, author.userId);
+    const linked = await Customer.findOne({ 'identities.key': idKey }, { _id: 1 }).lean();
+    const id = linked?._id ?? idKey;
+    const set: Record<string, unknown> = { external: author.external === true };
+    if (author.name) Object.assign(set, { name: author.name, nameKey: nameKey(author.name) });
+    if (author.email) set.email = author.email.toLowerCase();
+    if (author.company) set.company = author.company;
+    await withDocLock('customers', id, () => this.writeCustomer(msg, id, idKey, set));
+    return id;
+  }
+
+  private async writeCustomer(msg: CapturedMessage, id: string, idKey: string, set: Record<string, unknown>): Promise<void> {
+    const author = msg.author!;
+    try {
+      await Customer.collection.updateOne(
+        { _id: id as never },
+        {
+          $setOnInsert: {
+            platform: msg.platform,
+            workspaceId: msg.workspaceId,
+            identities: [
+              { key: idKey, platform: msg.platform, workspaceId: msg.workspaceId, userId: author.userId, name: author.name ?? null, email: author.email ?? null },
+            ],
+            counts: { conversations: 0, messages: 0 },
+            needs: {},
+            sentiment: { sum: 0, count: 0, positive: 0, neutral: 0, negative: 0 },
+            ops: [],
+          },
+          $set: set,
+          $min: { firstContactAt: msg.ts },
+          $max: { lastContactAt: msg.ts },
+        },
+        { upsert: true },
+      );
+    } catch (err) {
+      // Two first messages of one customer raced to insert; the other one won, so update it.
+      if ((err as { code?: number }).code !== 11000) throw err;
+      await Customer.collection.updateOne({ _id: id as never }, { $set: set, $min: { firstContactAt: msg.ts }, $max: { lastContactAt: msg.ts } });
+    }
+  }
+
+  /** Picks the conversation a new message belongs to (see DESIGN.md: threads, and channel runs within a window). */
+  private async conversationFor(msg: CapturedMessage, key: string, customerId: string | null): Promise<string> {
+    const threadId = msg.threadId ?? null;
+    if (threadId !== null && threadId !== msg.messageId) {
+      const rootKey = this.key(msg, threadId);
+      const root = await Message.findById(rootKey, { conversationId: 1 }).lean();
+      return root?.conversationId ?? rootKey;
+    }
+    if (threadId !== null) {
+      // A thread root: its replies may have arrived first (backfill) and opened the conversation.
+      const existing = await Conversation.exists({ _id: key });
+      if (existing) return key;
+    }
+    const since = new Date(msg.ts.getTime() - this.windowMs);
+    const filter: Record<string, unknown> = {
+      platform: msg.platform,
+      workspaceId: msg.workspaceId,
+      channelId: msg.channelId,
+      lastMessageAt: { $gte: since, $lte: new Date(msg.ts.getTime() + this.windowMs) },
+    };
+    // A customer's run of channel messages; an agent's or bot's channel message joins the latest conversation.
+    if (customerId !== null) filter.customerId = customerId;
+    const recent = await Conversation.findOne(filter, { _id: 1 }).sort({ lastMessageAt: -1 }).lean();
+    return recent?._id ?? key;
+  }
+
+  private touchConversation(msg: CapturedMessage, conversationId: string, customerId: string | null): Promise<void> {
+    return withDocLock('conversations', conversationId, () => this.writeConversation(msg, conversationId, customerId));
+  }
+
+  private async writeConversation(msg: CapturedMessage, conversationId: string, customerId: string | null): Promise<void> {
+    const role: Role = msg.author!.role;
+    const isThread = msg.threadId !== null && msg.threadId !== undefined;
+    const update: Record<string, unknown> = {
+      $setOnInsert: {
+        platform: msg.platform,
+        workspaceId: msg.workspaceId,
+        channelId: msg.channelId,
+        kind: isThread ? 'thread' : 'channel',
+        threadId: isThread ? msg.threadId : null,
+        status: 'open',
+        firstAgentReplyAt: null,
+        firstResponseMs: null,
+        resolvedAt: null,
+        counts: { messages: 0, customerMessages: 0, agentMessages: 0 },
+        needs: {},
+        sentiment: { sum: 0, count: 0, positive: 0, neutral: 0, negative: 0 },
+        ops: [],
+      },
+      $min: { startedAt: msg.ts },
+      $max: { lastMessageAt: msg.ts, ...(role === 'customer' ? { lastCustomerMessageAt: msg.ts } : {}) },
+    };
+    const set: Record<string, unknown> = {};
+    if (msg.channelName) set.channelName = msg.channelName;
+    if (Object.keys(set).length > 0) update.$set = set;
+    if (role === 'customer' && conversationId === this.key(msg)) {
+      (update.$setOnInsert as Record<string, unknown>).firstLine = firstLine(msg.text);
+      (update.$setOnInsert as Record<string, unknown>).permalink = msg.permalink ?? null;
+    }
+    let conv;
+    try {
+      conv = await Conversation.collection.findOneAndUpdate({ _id: conversationId as never }, update, { upsert: true, returnDocument: 'after' });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+      conv = await Conversation.collection.findOneAndUpdate({ _id: conversationId as never }, { $min: update.$min, $max: update.$max } as never, { returnDocument: 'after' });
+    }
+    if (!conv) return;
+    if (role === 'customer') {
+      if (conv.customerId == null && customerId !== null) {
+        // The thread was opened by an agent or a bot, or its replies came before its root: the first customer owns it.
+        await Conversation.updateOne({ _id: conversationId, customerId: null }, { $set: { customerId, firstLine: firstLine(msg.text), permalink: msg.permalink ?? null } });
+      }
+      if (conv.status === 'resolved') {
+        await Conversation.updateOne({ _id: conversationId, status: 'resolved' }, { $set: { status: 'open', resolvedAt: null } });
+      }
+    } else if (role === 'agent' && conv.customerId != null && msg.ts.getTime() > (conv.startedAt as Date).getTime()) {
+      const first = (conv.firstAgentReplyAt as Date | null | undefined) ?? null;
+      if (first === null || first.getTime() > msg.ts.getTime()) {
+        await Conversation.updateOne(
+          { _id: conversationId, $or: [{ firstAgentReplyAt: null }, { firstAgentReplyAt: { $gt: msg.ts } }] },
+          { $set: { firstAgentReplyAt: msg.ts, firstResponseMs: msg.ts.getTime() - (conv.startedAt as Date).getTime() } },
+        );
+      }
+      if (conv.status === 'open') await Conversation.updateOne({ _id: conversationId, status: 'open' }, { $set: { status: 'answered' } });
+    }
+  }
+
+  private async advanceCheckpoint(msg: CapturedMessage): Promise<void> {
+    const id = checkpointKey(msg.platform, msg.workspaceId, msg.channelId);
+    await withDocLock('checkpoints', id, () => this.writeCheckpoint(msg, id));
+  }
+
+  private async writeCheckpoint(msg: CapturedMessage, id: string): Promise<void> {
+    await Checkpoint.collection.updateOne(
+      { _id: id as never },
+      {
+        $setOnInsert: { platform: msg.platform, workspaceId: msg.workspaceId, channelId: msg.channelId, lastMessageId: null },
+        $max: { lastTs: msg.ts },
+        $set: { updatedAt: this.now() },
+      },
+      { upsert: true },
+    );
+  }
+
+  private async captureNew(msg: CapturedMessage): Promise<CaptureOutcome> {
+    const key = this.key(msg);
+    const existing = await Message.findById(key, { rev: 1, needsTagging: 1, conversationId: 1 }).lean();
+    if (existing) return this.duplicate(key, existing);
+    await this.ensureWorkspace(msg);
+    const author = msg.author!;
+    const authorCustomerId = author.role === 'customer' ? await this.upsertCustomer(msg) : null;
+    const conversationId = await this.conversationFor(msg, key, authorCustomerId);
+    await this.touchConversation(msg, conversationId, authorCustomerId);
+    const conv = await Conversation.findById(conversationId, { customerId: 1 }).lean();
+    const customerId = authorCustomerId ?? conv?.customerId ?? null;
+    const doc = {
+      platform: msg.platform,
+      workspaceId: msg.workspaceId,
+      channelId: msg.channelId,
+      messageId: msg.messageId,
+      threadId: msg.threadId ?? null,
+      conversationId,
+      customerId,
+      author: { userId: author.userId, name: author.name ?? null, role: author.role },
+      text: msg.text ?? null,
+      attachments: msg.attachments ?? [],
+      ts: msg.ts,
+      editedAt: msg.editedAt ?? null,
+      deletedAt: msg.deletedAt ?? null,
+      permalink: msg.permalink ?? null,
+      source: msg.source ?? 'live',
+      capturedAt: this.now(),
+      rev: 0,
+      needsTagging: true,
+      tags: null,
+      counted: null,
+      pending: null,
+    };
+    let inserted: boolean;
+    try {
+      const res = await Message.collection.updateOne({ _id: key as never }, { $setOnInsert: doc }, { upsert: true });
+      inserted = res.upsertedCount === 1;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+      inserted = false;
+    }
+    if (!inserted) {
+      const again = await Message.findById(key, { rev: 1, needsTagging: 1, conversationId: 1 }).lean();
+      return this.duplicate(key, again);
+    }
+    await this.advanceCheckpoint(msg);
+    const queued = await this.enqueue(key, 0);
+    return { status: 'stored', messageKey: key, rev: 0, conversationId, queued };
+  }
+
+  private async duplicate(
+    key: string,
+    existing: { rev?: number | null; needsTagging?: boolean | null; conversationId?: string | null } | null,
+  ): Promise<CaptureOutcome> {
+    const rev = existing?.rev ?? 0;
+    // Still untagged (the first enqueue may have failed): the same job id keeps this single.
+    const queued = existing?.needsTagging ? await this.enqueue(key, rev) : true;
+    return { status: 'duplicate', messageKey: key, rev, conversationId: existing?.conversationId ?? null, queued };
+  }
+
+  private async captureEdit(msg: CapturedMessage): Promise<CaptureOutcome> {
+    const key = this.key(msg);
+    const editedAt = msg.editedAt!;
+    const set: Record<string, unknown> = { editedAt, needsTagging: true };
+    if (msg.text !== undefined && msg.text !== null) set.text = msg.text;
+    if (msg.attachments !== undefined) set.attachments = msg.attachments;
+    const updated = await Message.findOneAndUpdate(
+      {
+        _id: key,
+        deletedAt: null,
+        $and: [{ $or: [{ editedAt: null }, { editedAt: { $lt: editedAt } }] }, ...(set.text !== undefined ? [{ text: { $ne: set.text } }] : [])],
+      },
+      { $set: set, $inc: { rev: 1 } },
+      { returnDocument: 'after' },
+    ).lean();
+    if (updated) {
+      const queued = await this.enqueue(key, updated.rev);
+      return { status: 'edited', messageKey: key, rev: updated.rev, conversationId: updated.conversationId ?? null, queued };
+    }
+    const existing = await Message.findById(key, { rev: 1, conversationId: 1 }).lean();
+    if (existing) return { status: 'unchanged', messageKey: key, rev: existing.rev, conversationId: existing.conversationId ?? null, queued: true };
+    // An edit of a message never captured (the bot was down when it was posted): store it as new, edited.
+    if (!msg.author) {
+      throw new CaptureValidationError([`edit of message ${msg.messageId}, which was never captured, has no author`]);
+    }
+    return this.captureNew({ ...msg, kind: 'new' });
+  }
+
+  private async captureDelete(msg: CapturedMessage): Promise<CaptureOutcome> {
+    const key = this.key(msg);
+    const deletedAt = msg.deletedAt ?? this.now();
+    const updated = await Message.findOneAndUpdate(
+      { _id: key, deletedAt: null },
+      { $set: { deletedAt, needsTagging: true }, $inc: { rev: 1 } },
+      { returnDocument: 'after' },
+    ).lean();
+    if (updated) {
+      const queued = await this.enqueue(key, updated.rev);
+      return { status: 'deleted', messageKey: key, rev: updated.rev, conversationId: updated.conversationId ?? null, queued };
+    }
+    const existing = await Message.findById(key, { rev: 1, conversationId: 1 }).lean();
+    if (existing) return { status: 'unchanged', messageKey: key, rev: existing.rev, conversationId: existing.conversationId ?? null, queued: true };
+    // Never captured: keep a tombstone so a late redelivery of the original does not resurrect it.
+    await Message.collection.updateOne(
+      { _id: key as never },
+      {
+        $setOnInsert: {
+          platform: msg.platform,
+          workspaceId: msg.workspaceId,
+          channelId: msg.channelId,
+          messageId: msg.messageId,
+          threadId: msg.threadId ?? null,
+          conversationId: null,
+          customerId: null,
+          author: { userId: msg.author?.userId ?? null, name: msg.author?.name ?? null, role: msg.author?.role ?? null },
+          text: null,
+          attachments: [],
+          ts: msg.ts,
+          editedAt: null,
+          deletedAt,
+          permalink: null,
+          source: msg.source ?? 'live',
+          capturedAt: this.now(),
+          rev: 0,
+          needsTagging: false,
+          tags: null,
+          counted: null,
+          pending: null,
+        },
+      },
+      { upsert: true },
+    );
+    return { status: 'tombstone', messageKey: key, rev: 0, conversationId: null, queued: true };
+  }
+}

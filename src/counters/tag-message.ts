@@ -1,0 +1,165 @@
+// Tags the current revision of a message and moves the counters by exactly the change it makes.
+//
+// Exactly once, without transactions (FerretDB has none): the change is first written on the message as
+// `pending` (with an operation id), then applied to each counter document with a filter that skips documents
+// that already hold that operation id, then recorded as `counted`. A job that dies anywhere in between is
+// retried and finishes the same pending change, so no counter is moved twice or missed.
+import { createHash } from 'node:crypto';
+import { withDocLock } from '../db/doc-lock.js';
+import type { Logger } from '../logger.js';
+import { Conversation, Customer, Message, OPS_MEMORY, WeeklyRollup, Workspace, type MessageDoc } from '../db/models.js';
+import { rollupKey, workspaceKey } from '../capture/keys.js';
+import { isoWeekKey } from '../time/week.js';
+import type { Tagger, TagResult } from '../nlp/types.js';
+import type { Collection } from 'mongoose';
+import { computeContribution, contributionDelta, toIncObject, type Contribution, type Delta, type Increments } from './contribution.js';
+
+export interface TagMessageDeps {
+  tagger: Tagger;
+  log: Logger;
+  /** Time zone for workspaces that have none of their own. */
+  defaultTimeZone: string;
+}
+
+export type TagMessageStatus = 'tagged' | 'already-counted' | 'missing';
+
+interface Pending {
+  opId: string;
+  rev: number;
+  delta: Delta;
+  contribution: Contribution;
+  week: string;
+  timeZone: string;
+}
+
+type StoredMessage = MessageDoc & { _id: string; pending: Pending | null; counted: Counted | null };
+
+interface Counted {
+  rev: number;
+  contribution: Contribution;
+  timeZone: string;
+}
+
+const MAX_ATTEMPTS = 5;
+
+export function operationId(messageKey: string, rev: number): string {
+  return `${createHash('sha1').update(messageKey).digest('hex').slice(0, 16)}-r${rev}`;
+}
+
+export class MessageTagger {
+  private readonly zones = new Map<string, { tz: string; at: number }>();
+
+  constructor(private readonly deps: TagMessageDeps) {}
+
+  private async timeZoneOf(platform: MessageDoc['platform'], workspaceId: string): Promise<string> {
+    const id = workspaceKey(platform, workspaceId);
+    const cached = this.zones.get(id);
+    if (cached && Date.now() - cached.at < 60_000) return cached.tz;
+    const ws = await Workspace.findById(id, { timeZone: 1 }).lean();
+    const tz = ws?.timeZone ?? this.deps.defaultTimeZone;
+    this.zones.set(id, { tz, at: Date.now() });
+    return tz;
+  }
+
+  /** Tags and counts the message's current revision. Safe to run any number of times, concurrently too. */
+  tagMessage(messageKey: string): Promise<TagMessageStatus> {
+    return withDocLock('messages', messageKey, () => this.tagLocked(messageKey));
+  }
+
+  private async tagLocked(messageKey: string): Promise<TagMessageStatus> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const msg = (await Message.findById(messageKey).lean()) as StoredMessage | null;
+      if (!msg) return 'missing';
+      if (msg.pending) {
+        await this.finish(msg._id, msg.pending);
+        continue;
+      }
+      if (msg.counted && msg.counted.rev === msg.rev) {
+        if (msg.needsTagging) await Message.updateOne({ _id: msg._id, rev: msg.rev }, { $set: { needsTagging: false } });
+        return 'already-counted';
+      }
+      const pending = await this.prepare(msg);
+      const res = await Message.collection.updateOne(
+        { _id: msg._id as never, rev: msg.rev, pending: null },
+        { $set: { pending, ...(pending.tags ? { tags: pending.tags } : {}) } },
+      );
+      if (res.matchedCount === 0) continue; // edited, deleted or taken by another worker meanwhile: look again
+      await this.finish(msg._id, pending);
+      await Message.updateOne({ _id: msg._id, rev: msg.rev }, { $set: { needsTagging: false } });
+      return 'tagged';
+    }
+    throw new Error(`message ${messageKey} kept changing while it was tagged; retrying later`);
+  }
+
+  private async prepare(msg: StoredMessage): Promise<Pending & { tags: (TagResult & { rev: number; taggedAt: Date }) | null }> {
+    const deleted = msg.deletedAt != null;
+    let tags: (TagResult & { rev: number; taggedAt: Date }) | null = null;
+    if (!deleted && msg.text) {
+      const result = this.deps.tagger.tag({ text: msg.text, platform: msg.platform, role: msg.author?.role ?? 'customer' });
+      tags = { ...result, rev: msg.rev, taggedAt: new Date() };
+    }
+    // The zone (and so the week) is fixed by the first count, so later revisions move the same rollup.
+    const timeZone = msg.counted?.timeZone ?? (await this.timeZoneOf(msg.platform, msg.workspaceId));
+    const week = isoWeekKey(msg.ts, timeZone);
+    const counting = tags && !tags.untaggedReason ? tags : null;
+    const contribution = computeContribution(
+      {
+        key: msg._id,
+        conversationId: msg.conversationId ?? null,
+        customerId: msg.customerId ?? null,
+        channelId: msg.channelId,
+        role: msg.author?.role ?? null,
+        deleted,
+        rollupId: rollupKey(msg.platform, msg.workspaceId, week),
+      },
+      counting ? { needs: counting.needs.map((n) => n.need), sentiment: counting.sentiment } : null,
+    );
+    const delta = contributionDelta(msg.counted?.contribution ?? null, contribution);
+    return { opId: operationId(msg._id, msg.rev), rev: msg.rev, delta, contribution, week, timeZone, tags };
+  }
+
+  private async finish(messageKey: string, pending: Pending): Promise<void> {
+    const { delta, opId } = pending;
+    if (delta.conversationId) await applyOnce(Conversation.collection, delta.conversationId, opId, delta.conversation);
+    if (delta.customerId) await applyOnce(Customer.collection, delta.customerId, opId, delta.customer);
+    if (delta.rollup.length > 0) {
+      const [platform, workspaceId] = messageKey.split(':') as [MessageDoc['platform'], string];
+      await this.ensureRollup(delta.rollupId, platform, workspaceId, pending.week, pending.timeZone);
+      await applyOnce(WeeklyRollup.collection, delta.rollupId, opId, delta.rollup);
+    }
+    await Message.collection.updateOne(
+      { _id: messageKey as never, 'pending.opId': opId },
+      { $set: { counted: { rev: pending.rev, contribution: pending.contribution, timeZone: pending.timeZone } satisfies Counted, pending: null } },
+    );
+  }
+
+  private async ensureRollup(id: string, platform: MessageDoc['platform'], workspaceId: string, week: string, timeZone: string): Promise<void> {
+    const insert = {
+      platform,
+      workspaceId,
+      week,
+      timeZone,
+      counts: { conversations: 0, messages: 0, customerMessages: 0, agentMessages: 0 },
+      needs: {},
+      sentiment: { sum: 0, count: 0, positive: 0, neutral: 0, negative: 0 },
+      channels: {},
+      ops: [],
+    };
+    await withDocLock('weekly_rollups', id, async () => {
+      try {
+        await WeeklyRollup.collection.updateOne({ _id: id as never }, { $setOnInsert: insert }, { upsert: true });
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err; // another worker created it first
+      }
+    });
+  }
+}
+
+/** Adds the increments to one document unless it already holds the operation id (then it is a retry). */
+async function applyOnce(collection: Collection, id: string, opId: string, incs: Increments): Promise<void> {
+  if (incs.length === 0) return;
+  await withDocLock(collection.collectionName, id, () => collection.updateOne({ _id: id as never, ops: { $ne: opId } }, {
+    $inc: toIncObject(incs),
+    $push: { ops: { $each: [opId], $slice: -OPS_MEMORY } },
+  } as never));
+}

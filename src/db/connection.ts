@@ -1,0 +1,58 @@
+// The MongoDB connection (any MongoDB 6/7 or FerretDB URL) and index creation.
+import mongoose from 'mongoose';
+import { redactUrl } from '../config.js';
+import type { Logger } from '../logger.js';
+import { ALL_MODELS } from './models.js';
+
+export interface ConnectOptions {
+  /** Overrides the database named in the URL (tests give each file its own). */
+  dbName?: string;
+  serverSelectionTimeoutMS?: number;
+}
+
+export async function connectMongo(url: string, log: Logger, opts: ConnectOptions = {}): Promise<typeof mongoose> {
+  mongoose.set('strictQuery', true);
+  // Queries never wait in mongoose's buffer forever: a down server surfaces as an error the caller handles.
+  mongoose.set('bufferTimeoutMS', 10_000);
+  const conn = mongoose.connection;
+  conn.on('disconnected', () => log.warn('mongodb disconnected'));
+  conn.on('reconnected', () => log.info('mongodb reconnected'));
+  await mongoose.connect(url, {
+    ...(opts.dbName ? { dbName: opts.dbName } : {}),
+    serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 10_000,
+    autoIndex: false,
+  });
+  log.info({ url: redactUrl(url), db: conn.db?.databaseName }, 'mongodb connected');
+  return mongoose;
+}
+
+/** Creates every model's indexes; safe to run on each start. */
+export async function ensureIndexes(): Promise<void> {
+  for (const m of ALL_MODELS) await m.createIndexes();
+}
+
+export interface ServerInfo {
+  /** FerretDB reports its own version beside the MongoDB version it imitates. */
+  ferretdb: string | null;
+  version: string;
+}
+
+export async function serverInfo(): Promise<ServerInfo> {
+  const info = (await mongoose.connection.db!.admin().command({ buildInfo: 1 })) as { version?: string; ferretdbVersion?: string };
+  return { ferretdb: info.ferretdbVersion ?? null, version: info.version ?? 'unknown' };
+}
+
+export async function pingMongo(): Promise<boolean> {
+  try {
+    const db = mongoose.connection.db;
+    if (!db || mongoose.connection.readyState !== 1) return false;
+    await db.command({ ping: 1 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function disconnectMongo(): Promise<void> {
+  await mongoose.disconnect();
+}

@@ -1,0 +1,50 @@
+// Typed errors raised at the project's boundaries. Each carries a namespaced code so callers and logs can
+// tell them apart without matching on message text.
+
+export type ErrorCode =
+  | 'sh_config_invalid'
+  | 'sh_capture_invalid'
+  | 'sh_capture_conflict'
+  | 'sh_queue_unavailable'
+  | 'sh_model_invalid';
+
+export class SupportHistoryError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A missing or malformed setting. The message is one line naming the variable. */
+export class ConfigError extends SupportHistoryError {
+  readonly variable: string;
+  constructor(variable: string, problem: string) {
+    super('sh_config_invalid', `${variable} ${problem}`);
+    this.variable = variable;
+  }
+}
+
+/** A CapturedMessage that cannot be stored as given. `problems` lists every field at fault. */
+export class CaptureValidationError extends SupportHistoryError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super('sh_capture_invalid', `invalid captured message: ${problems.join('; ')}`);
+    this.problems = problems;
+  }
+}
+
+/** The queue (Redis) could not take a job; the data it concerns is safe in MongoDB. */
+export class QueueUnavailableError extends SupportHistoryError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('sh_queue_unavailable', message, options);
+  }
+}
+
+/** A needs model or taxonomy file that cannot be used. */
+export class ModelError extends SupportHistoryError {
+  constructor(message: string) {
+    super('sh_model_invalid', message);
+  }
+}

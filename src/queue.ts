@@ -1,0 +1,88 @@
+// Queue names, typed job payloads and Redis connections for BullMQ.
+import { Queue, type JobsOptions } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import { tagJobId } from './capture/keys.js';
+import { QueueUnavailableError } from './errors.js';
+import type { Logger } from './logger.js';
+
+export const QUEUE = {
+  tag: 'tag',
+  maintenance: 'maintenance',
+} as const;
+
+export interface TagJobData {
+  /** The message's `_id` (platform:workspaceId:channelId:messageId). */
+  messageKey: string;
+  /** The revision the job was enqueued for; the processor always tags the current one. */
+  rev: number;
+}
+
+export type MaintenanceJobName = 'sweep-untagged';
+
+export const TAG_JOB_OPTIONS: JobsOptions = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 1_000 },
+  // Completed jobs are kept a day so a redelivered event finds its job and adds none; the processor is
+  // idempotent past that window too.
+  removeOnComplete: { age: 24 * 3600, count: 100_000 },
+  // Failed jobs stay two weeks for inspection.
+  removeOnFail: { age: 14 * 24 * 3600 },
+};
+
+/**
+ * A connection for a BullMQ producer (Queue): it fails fast while Redis is down instead of buffering
+ * commands in memory, so capture can store the message and leave the tagging to the sweeper.
+ */
+export function producerConnection(redisUrl: string, extra: RedisOptions = {}): Redis {
+  return new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false, ...extra });
+}
+
+/** A connection for a BullMQ Worker: blocking commands, retried for ever. */
+export function workerConnection(redisUrl: string, extra: RedisOptions = {}): Redis {
+  return new Redis(redisUrl, { maxRetriesPerRequest: null, ...extra });
+}
+
+export interface QueuesOptions {
+  redisUrl: string;
+  prefix: string;
+  log: Logger;
+}
+
+/** The producer side: what capture and the adapters use to enqueue work. */
+export class Queues {
+  readonly tag: Queue<TagJobData>;
+  readonly maintenance: Queue;
+  private readonly connection: Redis;
+  private readonly log: Logger;
+
+  constructor(opts: QueuesOptions) {
+    this.log = opts.log;
+    this.connection = producerConnection(opts.redisUrl);
+    this.connection.on('error', (err) => this.log.warn({ err: err.message }, 'redis (producer) error'));
+    this.tag = new Queue<TagJobData>(QUEUE.tag, { connection: this.connection, prefix: opts.prefix, defaultJobOptions: TAG_JOB_OPTIONS });
+    this.maintenance = new Queue(QUEUE.maintenance, { connection: this.connection, prefix: opts.prefix });
+    for (const q of [this.tag, this.maintenance]) q.on('error', (err) => this.log.warn({ err: err.message, queue: q.name }, 'queue error'));
+  }
+
+  /** Enqueues the tag job for one revision of a message; the job id makes it single. */
+  async enqueueTag(messageKey: string, rev: number): Promise<void> {
+    try {
+      await this.tag.add('tag', { messageKey, rev }, { jobId: tagJobId(messageKey, rev) });
+    } catch (err) {
+      throw new QueueUnavailableError(`could not enqueue tag job for ${messageKey}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.connection.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.tag.close(), this.maintenance.close()]);
+    this.connection.disconnect();
+  }
+}

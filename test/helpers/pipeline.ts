@@ -1,0 +1,83 @@
+// The real capture → BullMQ → worker pipeline for a test file, on its own database and queue prefix.
+import { QueueEvents } from 'bullmq';
+import { CaptureService } from '../../src/capture/capture.js';
+import { tagJobId } from '../../src/capture/keys.js';
+import type { CapturedMessage } from '../../src/capture/types.js';
+import { loadTagger } from '../../src/nlp/tagger.js';
+import type { Tagger } from '../../src/nlp/types.js';
+import { QUEUE, Queues, workerConnection } from '../../src/queue.js';
+import { startWorkers, type WorkerHandle } from '../../jobs/worker.js';
+import { cleanupTestEnv, connectTestDb, testEnv, type TestEnv } from './env.js';
+
+export interface Pipeline {
+  env: TestEnv;
+  queues: Queues;
+  capture: CaptureService;
+  tagger: Tagger;
+  worker: WorkerHandle | null;
+  events: QueueEvents;
+  startWorker(): Promise<WorkerHandle>;
+  /** Resolves when the tag job of that message revision has finished (never a fixed sleep). */
+  waitForTag(messageKey: string, rev: number): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export async function startPipeline(file: string, opts: { worker?: boolean; timeZone?: string } = {}): Promise<Pipeline> {
+  const env = testEnv(file);
+  await connectTestDb(env);
+  const queues = new Queues({ redisUrl: env.redisUrl, prefix: env.prefix, log: env.log });
+  const events = new QueueEvents(QUEUE.tag, { connection: workerConnection(env.redisUrl), prefix: env.prefix });
+  await events.waitUntilReady();
+  const capture = new CaptureService({ queue: queues, log: env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000 });
+  const tagger = loadTagger();
+  const p: Pipeline = {
+    env,
+    queues,
+    capture,
+    tagger,
+    worker: null,
+    events,
+    async startWorker() {
+      p.worker = await startWorkers({
+        config: { redisUrl: env.redisUrl, queuePrefix: env.prefix, tagConcurrency: 4, timeZone: opts.timeZone ?? 'UTC' },
+        log: env.log,
+        queues,
+        tagger,
+        schedule: false,
+      });
+      return p.worker;
+    },
+    async waitForTag(messageKey, rev) {
+      const job = await queues.tag.getJob(tagJobId(messageKey, rev));
+      if (!job) throw new Error(`no tag job for ${messageKey} r${rev}`);
+      return job.waitUntilFinished(events, 20_000);
+    },
+    async close() {
+      await p.worker?.close();
+      await events.close();
+      await queues.close();
+      await cleanupTestEnv(env);
+    },
+  };
+  if (opts.worker !== false) await p.startWorker();
+  return p;
+}
+
+let seq = 0;
+
+/** A Slack-shaped captured message with fixed ids (T1234/C1234/U1234) unless overridden. */
+export function slackMessage(overrides: Partial<CapturedMessage> = {}): CapturedMessage {
+  seq += 1;
+  return {
+    kind: 'new',
+    platform: 'slack',
+    workspaceId: 'T1234',
+    channelId: 'C1234',
+    channelName: 'support',
+    messageId: `1700000000.${String(100000 + seq)}`,
+    author: { userId: 'U1234', name: 'Ada Customer', role: 'customer', email: 'ada@example.com' },
+    text: 'I was charged twice on my invoice this month',
+    ts: new Date('2026-11-23T10:00:00Z'),
+    ...overrides,
+  };
+}
