@@ -43,7 +43,7 @@ export async function startApp(mode: Mode, config: Config, log: Logger, opts: { 
       conversationWindowMinutes: config.conversationWindowMinutes,
       maxMessageChars: config.maxMessageChars,
     });
-    adapters = await createAdapters(config, { capture, http }, log);
+    adapters = await createAdapters(config, { capture, http, queues, log }, log);
     if (adapters.length === 0) {
       log.warn(
         mode === 'all'

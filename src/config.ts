@@ -16,6 +16,8 @@ export interface SlackConfig {
   supportChannels: string[];
   agentUsergroups: string[];
   agentUsers: string[];
+  /** Channel the weekly digest is posted to (id); none = no automatic digest. */
+  digestChannel?: string;
 }
 
 export interface DiscordConfig {
@@ -27,6 +29,8 @@ export interface DiscordConfig {
   agentUsers: string[];
   apiUrl: string;
   globalCommands: boolean;
+  /** Channel the weekly digest is posted to (id); none = no automatic digest. */
+  digestChannel?: string;
 }
 
 export interface Config {
@@ -45,6 +49,10 @@ export interface Config {
   timeZone: string;
   /** Messages longer than this (in UTF-16 code units) are rejected at capture. */
   maxMessageChars: number;
+  /** Cron pattern (in each workspace's time zone) for the weekly digest; default Monday 09:00. */
+  digestCron: string;
+  /** A conversation with no message for this many days is resolved. */
+  resolveAfterDays: number;
   slack?: SlackConfig;
   discord?: DiscordConfig;
 }
@@ -125,6 +133,22 @@ function timeZone(env: Env, name: string, dflt: string): string {
 }
 
 const SLACK_ID = /^[A-Z0-9]+$/;
+
+function optionalId(env: Env, name: string, pattern: RegExp, what: string): { digestChannel?: string } {
+  const v = str(env, name);
+  if (v === undefined) return {};
+  if (!pattern.test(v)) throw new ConfigError(name, `must be ${what} (got "${v}")`);
+  return { digestChannel: v };
+}
+
+function cron(env: Env, name: string, dflt: string): string {
+  const v = str(env, name) ?? dflt;
+  const fields = v.split(/\s+/);
+  if (fields.length < 5 || fields.length > 6 || !fields.every((f) => /^[\d*/,\-A-Za-z?LW#]+$/.test(f))) {
+    throw new ConfigError(name, `must be a cron pattern such as "0 9 * * 1" (got "${v}")`);
+  }
+  return v;
+}
 const SNOWFLAKE = /^\d{15,21}$/;
 
 function slackConfig(env: Env): SlackConfig | undefined {
@@ -152,6 +176,7 @@ function slackConfig(env: Env): SlackConfig | undefined {
     supportChannels: list(env, 'SLACK_SUPPORT_CHANNELS', /^[#A-Za-z0-9_.-]+$/, 'channel ids or names'),
     agentUsergroups: list(env, 'SLACK_AGENT_USERGROUPS', SLACK_ID, 'user group ids (S…)'),
     agentUsers: list(env, 'SLACK_AGENT_USERS', SLACK_ID, 'user ids (U… or W…)'),
+    ...optionalId(env, 'SLACK_DIGEST_CHANNEL', SLACK_ID, 'a channel id (C…)'),
   };
 }
 
@@ -174,6 +199,7 @@ function discordConfig(env: Env): DiscordConfig | undefined {
     agentUsers: list(env, 'DISCORD_AGENT_USERS', SNOWFLAKE, 'user ids'),
     apiUrl: url(env, 'DISCORD_API_URL', 'https://discord.com/api', ['https:', 'http:']),
     globalCommands: bool(env, 'DISCORD_GLOBAL_COMMANDS', false),
+    ...optionalId(env, 'DISCORD_DIGEST_CHANNEL', SNOWFLAKE, 'a channel id'),
   };
 }
 
@@ -204,6 +230,8 @@ export function loadConfig(env: Env): Config {
     conversationWindowMinutes: int(env, 'CONVERSATION_WINDOW_MINUTES', 30, 1, 24 * 60),
     timeZone: timeZone(env, 'TIME_ZONE', 'UTC'),
     maxMessageChars: int(env, 'MAX_MESSAGE_CHARS', 100_000, 1_000, 10_000_000),
+    digestCron: cron(env, 'DIGEST_CRON', '0 9 * * 1'),
+    resolveAfterDays: int(env, 'RESOLVE_AFTER_DAYS', 7, 1, 365),
   };
   const slack = slackConfig(env);
   if (slack) config.slack = slack;

@@ -1,7 +1,10 @@
 // The port every platform adapter implements. src/ depends on this interface, never on an adapter.
 import type { Platform } from './db/models.js';
 import type { CaptureService } from './capture/capture.js';
+import type { Digest } from './digest/types.js';
 import type { HttpServer } from './http/server.js';
+import type { Queues } from './queue.js';
+import type { Logger } from './logger.js';
 
 /** A running adapter (Slack or Discord), started by the bot process. */
 export interface PlatformAdapter {
@@ -10,18 +13,14 @@ export interface PlatformAdapter {
   start(): Promise<void>;
   /** Stops taking events; in-flight handlers finish. */
   stop(): Promise<void>;
-  /** Posts a message into a channel (used for scheduled digests). */
-  postMessage?(workspaceId: string, channelId: string, content: PlatformMessage): Promise<void>;
-}
-
-/** Platform-neutral content an adapter renders (Block Kit, embeds). */
-export interface PlatformMessage {
-  title: string;
-  lines: string[];
+  /** Posts the weekly digest into a channel of a workspace (the scheduled digest job calls this). */
+  postDigest(workspaceId: string, channelId: string, digest: Digest): Promise<void>;
 }
 
 /** What the bot process hands each adapter. */
 export interface AdapterContext {
   capture: CaptureService;
   http: HttpServer;
+  queues: Queues;
+  log: Logger;
 }
