@@ -24,8 +24,10 @@ export interface Digest {
   sentiment: { positive: Change; neutral: Change; negative: Change };
   /** Median time to first agent reply in ms; null when no conversation was answered. */
   medianFirstReplyMs: { current: number | null; previous: number | null };
-  /** Conversations waiting for an agent for over 24 hours at the time of the digest. */
+  /** Conversations waiting for an agent for over 24 hours at the time of the digest (the longest waits, at most 10). */
   unanswered: ConversationBrief[];
+  /** How many conversations wait for over 24 hours in all (unanswered lists at most 10). */
+  unansweredTotal?: number;
   atRisk: Array<{ customer: CustomerRef; reason: 'turned-negative' | 'repeated-negative'; negativeConversations: number }>;
   busiestChannels: Array<{ channelId: string; channelName: string | null } & Change>;
 }

@@ -1,0 +1,12 @@
+// The weekly digest of one workspace (platform-neutral; adapters render it).
+import type { Scope } from '../history/types.js';
+import type { Digest } from './types.js';
+import { naiveDigest, type DigestOptions } from './naive.js';
+
+export type { Digest } from './types.js';
+export type { DigestOptions } from './naive.js';
+
+/** The digest of a week (default: the current week in the workspace's zone) with the week before beside it. */
+export async function buildDigest(scope: Scope, opts: DigestOptions = {}): Promise<Digest> {
+  return naiveDigest(scope, opts);
+}
