@@ -6,7 +6,10 @@ import type { AdapterContext, PlatformAdapter } from '../src/platform.js';
 export async function createAdapters(config: Config, ctx: AdapterContext, log: Logger): Promise<PlatformAdapter[]> {
   const adapters: PlatformAdapter[] = [];
   void ctx;
-  if (config.slack) log.error('Slack is configured but this build has no Slack adapter yet');
+  if (config.slack) {
+    const { SlackAdapter } = await import('./slack/index.js');
+    adapters.push(new SlackAdapter(config.slack, ctx));
+  }
   if (config.discord) log.error('Discord is configured but this build has no Discord adapter yet');
   return adapters;
 }

@@ -1,0 +1,49 @@
+// Renders the platform-neutral weekly Digest as Block Kit. Pure.
+import type { Change, Digest } from '../../src/digest/types.js';
+import { capBlocks, context, divider, fields, header, mrkdwnText, section, sectionsFromLines, type Block } from './blockkit.js';
+import { channelLabel, conversationLine, duration, slackDate, type SlackMessagePayload } from './render-history.js';
+
+export function change(c: Change): string {
+  const diff = c.current - c.previous;
+  if (c.previous === 0) return c.current === 0 ? '0' : `${c.current} (new)`;
+  const pct = Math.round((diff / c.previous) * 100);
+  const arrow = diff > 0 ? '▲' : diff < 0 ? '▼' : '=';
+  return `${c.current} (${arrow} ${Math.abs(pct)}% vs ${c.previous})`;
+}
+
+export function renderDigest(d: Digest): SlackMessagePayload {
+  const blocks: Block[] = [
+    header(`Support digest ${d.week}`),
+    context([`${slackDate(d.start)} – ${slackDate(new Date(d.end.getTime() - 1))} · ${mrkdwnText(d.timeZone, 64)}`]),
+    fields([
+      `*Conversations*\n${change(d.conversations)}`,
+      `*Messages*\n${change(d.messages)}`,
+      `*New customers*\n${change(d.customers.new)}`,
+      `*Returning customers*\n${change(d.customers.returning)}`,
+      `*Median first reply*\n${duration(d.medianFirstReplyMs.current)} (was ${duration(d.medianFirstReplyMs.previous)})`,
+      `*Sentiment*\n:slightly_smiling_face: ${change(d.sentiment.positive)}\n:neutral_face: ${change(d.sentiment.neutral)}\n:disappointed: ${change(d.sentiment.negative)}`,
+    ]),
+  ];
+  if (d.needs.length > 0) {
+    blocks.push(section(`*Top needs*\n${d.needs.slice(0, 8).map((n) => `• ${mrkdwnText(n.need, 60)}: ${change(n)}`).join('\n')}`));
+  }
+  if (d.busiestChannels.length > 0) {
+    blocks.push(section(`*Busiest channels*\n${d.busiestChannels.slice(0, 5).map((c) => `• ${channelLabel(d.platform, c.channelId, c.channelName)}: ${change(c)} messages`).join('\n')}`));
+  }
+  blocks.push(divider());
+  if (d.unanswered.length > 0) {
+    blocks.push(...sectionsFromLines([`*Waiting over 24 h for an agent (${d.unanswered.length})*`, ...d.unanswered.slice(0, 15).map(conversationLine)]));
+  } else {
+    blocks.push(section(':white_check_mark: No conversation has waited over 24 hours.'));
+  }
+  if (d.atRisk.length > 0) {
+    const lines = d.atRisk.slice(0, 10).map((r) => {
+      const who = mrkdwnText(r.customer.name ?? r.customer.email ?? r.customer.id, 100);
+      const why = r.reason === 'turned-negative' ? 'turned negative' : `${r.negativeConversations} negative conversations`;
+      return `• ${who}${r.customer.company ? ` (${mrkdwnText(r.customer.company, 60)})` : ''}: ${why}`;
+    });
+    blocks.push(...sectionsFromLines([`*Customers at risk (${d.atRisk.length})*`, ...lines]));
+  }
+  const text = `Support digest ${d.week}: ${d.conversations.current} conversations, ${d.unanswered.length} waiting over 24 h`;
+  return { text, blocks: capBlocks(blocks) };
+}
