@@ -25,8 +25,13 @@ start() {
   if [ -f "$STATE/ferretdb.pid" ] && kill -0 "$(cat "$STATE/ferretdb.pid")" 2>/dev/null; then
     echo "test-services: FerretDB already running (pid $(cat "$STATE/ferretdb.pid"))" >&2
   else
-    local data; data=$(mktemp -d -t ferretdb-XXXXXX)
-    echo "$data" > "$STATE/ferretdb.dir"
+    local data
+    if [ -n "${FERRETDB_DATA_DIR:-}" ]; then
+      data="$FERRETDB_DATA_DIR"; mkdir -p "$data"   # kept: `stop` leaves it in place
+    else
+      data=$(mktemp -d -t ferretdb-XXXXXX)
+      echo "$data" > "$STATE/ferretdb.dir"          # temporary: `stop` removes it
+    fi
     "$bin" --handler=sqlite --sqlite-url="file:$data/" --state-dir="$data" \
       --listen-addr="127.0.0.1:$PORT" --debug-addr=- --telemetry=disable --log-level=warn \
       > "$STATE/ferretdb.log" 2>&1 &
