@@ -8,6 +8,7 @@ import type { Logger } from '../../src/logger.js';
 import type { AdapterContext, PlatformAdapter } from '../../src/platform.js';
 import { backfillChannel, backfillWorkspace, type BackfillOptions, type BackfillReport } from './backfill.js';
 import { SlackCaptureHandler, type WorkspaceIdentity } from './capture-handler.js';
+import { registerCommands } from './commands.js';
 import { SlackDirectory } from './directory.js';
 import { boltLogger, createHttpReceiver, DeferredAckSocketModeReceiver } from './receivers.js';
 import { renderDigest } from './render-digest.js';
@@ -23,6 +24,8 @@ export interface SlackAdapterOptions {
   initialBackfillMs?: number;
   /** Items per conversations.history/replies page (default 200, Slack's recommended maximum). */
   backfillPageSize?: number;
+  /** Time zone of /digest for a workspace that has none set (default UTC). */
+  timeZone?: string;
   /** Web API retry policy (tests shorten it). */
   retryConfig?: webApi.RetryOptions;
 }
@@ -129,6 +132,13 @@ export class SlackAdapter implements PlatformAdapter {
       const identity = this.workspace;
       const result = await this.handler.handle(event, identity, 'live');
       if (result.action === 'ignored') this.log.debug({ reason: result.reason }, 'slack message ignored');
+    });
+    registerCommands(app, {
+      directory: this.directory,
+      log: this.log.child({ component: 'slack-commands' }),
+      workspaceId: () => this.workspace.teamId,
+      track: (p) => this.track(p),
+      ...(this.opts.timeZone ? { timeZone: this.opts.timeZone } : {}),
     });
     app.event('member_joined_channel', async ({ event }) => {
       if (event.user !== this.identity?.botUserId) return;

@@ -16,6 +16,10 @@ export function slackDate(d: Date | null | undefined, format = '{date_short}'): 
   return `<!date^${unix}^${format}|${d.toISOString().slice(0, 10)}>`;
 }
 
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
   const min = Math.round(ms / 60_000);
@@ -82,7 +86,9 @@ export function renderCustomerSummary(s: CustomerSummary, opts: { nextPageValue?
   );
   if (linked.length > 0) blocks.push(context([`Linked accounts: ${linked.slice(0, 20).join(', ')}`]));
   if (s.volume.byChannel.length > 0) {
-    const lines = s.volume.byChannel.slice(0, 10).map((ch) => `${channelLabel(ch.platform, ch.channelId, ch.channelName)}: ${ch.conversations} conversations, ${ch.messages} messages`);
+    const lines = s.volume.byChannel
+      .slice(0, 10)
+      .map((ch) => `${channelLabel(ch.platform, ch.channelId, ch.channelName)}: ${plural(ch.conversations, 'conversation')}, ${plural(ch.messages, 'message')}`);
     blocks.push(section(`*By channel*\n${lines.join('\n')}`));
   }
   const sentimentLines = [
@@ -114,17 +120,19 @@ export function renderCustomerSummary(s: CustomerSummary, opts: { nextPageValue?
   return { text: `Customer history: ${mrkdwnText(name, 200)}`, blocks: capBlocks(blocks) };
 }
 
+/** `query` is mrkdwn already made safe (see queryLabel). */
 export function renderAmbiguous(query: string, candidates: CustomerRef[]): SlackMessagePayload {
   const lines = candidates.slice(0, 10).map(
     (c) => `• ${mrkdwnText(customerName(c), 100)}${c.email ? ` — ${mrkdwnText(c.email, 100)}` : ''}${c.company ? ` (${mrkdwnText(c.company, 60)})` : ''} · last contact ${slackDate(c.lastContactAt)}`,
   );
-  const text = `Several customers match “${mrkdwnText(query, 100)}”. Try an email or an @mention:`;
+  const text = `Several customers match “${query}”. Try an email or an @mention:`;
   return { text, blocks: capBlocks([section(text), ...sectionsFromLines(lines)]) };
 }
 
+/** `query` is mrkdwn already made safe (see queryLabel). */
 export function renderNotFound(query: string): SlackMessagePayload {
   const text =
-    `No customer matches “${mrkdwnText(query, 200)}” yet. ` +
+    `No customer matches “${query}” yet. ` +
     'Try `/history @user`, `/history name@example.com` or part of their name; customers appear once they have written in a support channel.';
   return { text, blocks: [section(text)] };
 }
