@@ -1,35 +1,120 @@
-// The tagger the worker and `npm run tag` share: normalise, then sentiment and needs.
-import { NeedsClassifier, loadTrainingData } from './needs.js';
+// The tagger the worker and `npm run tag` share: normalise, tokenise once, recognise the language, then
+// sentiment (every message) and needs (customer messages), from the versioned model file.
+import { FeatureExtractor } from './features.js';
+import { LanguageDetector } from './language.js';
+import { DEFAULT_MODEL_PATH, readModelFile, type ModelFile } from './model-file.js';
+import { NeedsScorer } from './needs.js';
 import { normalizeChatText } from './normalize.js';
-import { SentimentScorer } from './sentiment.js';
-import type { TagInput, TagResult, Tagger } from './types.js';
+import { EnglishLexicon, ForeignSentiment, hasLexicon, labelFor, roundScore, type SentimentLayer } from './sentiment.js';
+import { clauses, tokenize, words, type Token } from './tokens.js';
+import type { Sentiment, TagInput, TagResult, Tagger } from './types.js';
 
-export const DEFAULT_DATA_DIR = new URL('../../data/needs/', import.meta.url);
+/** The English analyser: rules over natural's lexicon, then the trained layer if the model has one. */
+export class EnglishSentiment {
+  private readonly lexicon = new EnglishLexicon();
+  private readonly stems = new FeatureExtractor({ bigrams: false });
+  private readonly layer: SentimentLayer | null;
+  private readonly weights: Map<string, number>;
+
+  constructor(layer: SentimentLayer | null) {
+    this.layer = layer;
+    this.weights = new Map(Object.entries(layer?.stems ?? {}));
+  }
+
+  /** The layer's evidence from stems (negated words count as "not_<stem>"). */
+  stemEvidence(tokens: Token[]): number {
+    if (!this.layer) return 0;
+    let d = 0;
+    for (const f of sentimentFeatures(tokens, this.stems)) d += this.weights.get(f) ?? 0;
+    return d;
+  }
+
+  score(tokens: Token[]): Sentiment {
+    const rule = this.lexicon.score(tokens);
+    if (!this.layer) {
+      const score = roundScore(rule.compound);
+      return { score, label: labelFor(score) };
+    }
+    const L = this.layer;
+    const z = rule.compound * L.compoundWeight + L.bias + Math.tanh(this.stemEvidence(tokens) / L.evidenceScale) * L.evidenceWeight;
+    const score = roundScore(Math.max(-1, Math.min(1, z)));
+    return { score, label: labelFor(score, L.positiveCutoff, L.negativeCutoff) };
+  }
+}
+
+const NEGATION_WINDOW = 3;
+
+/** Stems of a message's words, with the three words after a negator marked "not_". */
+export function sentimentFeatures(tokens: Token[], fx: FeatureExtractor): string[] {
+  const out = new Set<string>();
+  let negLeft = 0;
+  for (const t of tokens) {
+    if (t.kind !== 'word') {
+      if (t.kind === 'stop' || t.kind === 'bang' || t.kind === 'question') negLeft = 0;
+      continue;
+    }
+    const w = t.value.replace(/'/g, '');
+    if (w === 'not' || w === 'no' || w === 'never' || w.endsWith('nt') && (t.value.endsWith("n't") || /^(dont|cant|wont|isnt|doesnt|didnt|wasnt|arent|couldnt|wouldnt|shouldnt|havent|hasnt)$/.test(w))) {
+      negLeft = NEGATION_WINDOW;
+      continue;
+    }
+    const s = /\d/.test(w) ? '#num' : fx.stem(w);
+    out.add(negLeft > 0 ? `not_${s}` : s);
+    if (negLeft > 0) negLeft--;
+  }
+  return [...out];
+}
 
 class ChatTagger implements Tagger {
   readonly modelVersion: string;
-  constructor(
-    private readonly needs: NeedsClassifier,
-    private readonly sentiment: SentimentScorer,
-  ) {
-    this.modelVersion = needs.version;
+  private readonly needs: NeedsScorer;
+  private readonly english: EnglishSentiment;
+  private readonly foreign = new ForeignSentiment();
+  private readonly languages = new LanguageDetector();
+
+  constructor(model: ModelFile) {
+    this.modelVersion = model.version;
+    this.needs = new NeedsScorer(model.needs);
+    this.english = new EnglishSentiment(model.sentiment);
   }
 
   tag(input: TagInput): TagResult {
     const text = normalizeChatText(input.text, input.platform);
     const role = input.role ?? 'customer';
-    const sentiment = this.sentiment.score(text);
-    const needs = role === 'customer' && text !== '' ? this.needs.classify(text) : [];
-    return { needs, sentiment, language: 'en', untaggedReason: null, model: this.modelVersion };
+    const tokens = tokenize(text);
+    const model = this.modelVersion;
+    if (tokens.length === 0) {
+      return { needs: [], sentiment: { score: 0, label: 'neutral' }, language: 'und', untaggedReason: 'no words after removing markup, mentions, code and quotes', model };
+    }
+    const ws = words(tokens);
+    const language = this.languages.detect(text, ws);
+    if (language !== 'en') {
+      if (!hasLexicon(language)) {
+        return { needs: [], sentiment: { score: 0, label: 'neutral' }, language, untaggedReason: `no sentiment lexicon for language "${language}"`, model };
+      }
+      // Sentiment with natural's lexicon for that language; the needs taxonomy is English, so no needs.
+      return { needs: [], sentiment: this.foreign.score(language, tokens), language, untaggedReason: null, model };
+    }
+    const sentiment = this.english.score(tokens);
+    const needs = role === 'customer' && ws.length > 0 ? this.needs.classify(clauses(tokens)) : [];
+    return { needs, sentiment, language, untaggedReason: null, model };
   }
 }
 
-let shared: Tagger | undefined;
+const shared = new Map<string, Tagger>();
 
-/** Builds (once per process) the tagger from the repository's training data. */
-export function loadTagger(dataDir: URL = DEFAULT_DATA_DIR): Tagger {
-  if (dataDir === DEFAULT_DATA_DIR && shared) return shared;
-  const tagger = new ChatTagger(new NeedsClassifier(loadTrainingData(dataDir)), new SentimentScorer());
-  if (dataDir === DEFAULT_DATA_DIR) shared = tagger;
+/** Builds (once per process and model file) the tagger from the versioned model file. */
+export function loadTagger(modelPath: URL | string = DEFAULT_MODEL_PATH): Tagger {
+  const key = String(modelPath);
+  let tagger = shared.get(key);
+  if (!tagger) {
+    tagger = new ChatTagger(readModelFile(modelPath));
+    shared.set(key, tagger);
+  }
   return tagger;
+}
+
+/** A tagger for a model held in memory (training and evaluation). */
+export function taggerFromModel(model: ModelFile): Tagger {
+  return new ChatTagger(model);
 }

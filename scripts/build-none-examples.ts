@@ -1,0 +1,50 @@
+// Rebuilds data/needs/none-examples.json: texts that state no support need. From CLINC150 (clinc/oos-eval @ 828f809,
+// CC BY 3.0) only its *train* split and oos_train rows are used (never val or test), leaving out intents that are
+// support needs in disguise (orders, bills, cards, accounts); plus hand-written chat acknowledgements.
+// Dev tool: reads ../shared/data; the product reads only the file it writes.
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const PER_INTENT = Number(process.env.PER_INTENT ?? 40);
+const EXCLUDED = new Set([
+  'account_blocked', 'bill_balance', 'bill_due', 'pay_bill', 'card_declined', 'cancel', 'cancel_reservation', 'order',
+  'order_status', 'order_checks', 'change_user_name', 'user_name', 'pin_change', 'freeze_account', 'report_fraud',
+  'report_lost_card', 'new_card', 'damaged_card', 'replacement_card_duration', 'transactions', 'balance',
+  'credit_limit', 'credit_limit_change', 'direct_deposit', 'min_payment', 'spending_history', 'expiration_date',
+  'redeem_rewards', 'rewards_balance', 'reset_settings', 'application_status', 'lost_luggage', 'international_fees',
+  'interest_rate', 'transfer', 'routing', 'apr', 'confirm_reservation', 'sync_device', 'find_phone', 'insurance_change',
+]);
+
+const CHAT = [
+  'hi', 'hello', 'hey', 'hey there', 'hi team', 'good morning', 'morning all', 'hello?', 'anyone here?', 'yo',
+  'thanks', 'thank you', 'thanks!', 'thank you so much', 'thx', 'ty', 'cheers', 'much appreciated', 'appreciate it',
+  'ok', 'okay', 'ok thanks', 'got it', 'sounds good', 'great', 'perfect', 'cool', 'awesome thanks', 'nice', 'sure',
+  'yes', 'no', 'yep', 'nope', 'lol', 'haha', 'lol ok', 'np', 'no worries', 'all good', 'never mind', 'nvm',
+  'nvm figured it out', 'that worked', 'it works now', 'that fixed it thanks', 'have a nice day', 'bye', 'see you',
+  'have a good weekend', 'you rock', 'brb', 'one sec', 'give me a minute', 'let me check', 'will do', 'done',
+  'just tried it', 'ok trying now', 'happy friday', 'how are you', "how's it going", 'good thanks and you',
+  'sorry for the late reply', 'sorry wrong channel', 'test', 'testing', 'ping', '+1', 'same here', 'me too',
+  'following', 'bump', 'this', 'agreed', 'makes sense', 'understood', 'fair enough', 'i see', 'oh ok', 'hmm',
+  'interesting', 'wow', 'welcome', 'congrats', 'happy new year', 'good night', 'ok cool thanks for the help',
+];
+
+const clinc = JSON.parse(readFileSync(new URL('../../shared/data/clinc150.json', import.meta.url), 'utf8')) as Record<string, Array<[string, string]>>;
+const perIntent = new Map<string, number>();
+const texts: string[] = [];
+for (const [text, intent] of clinc.train!) {
+  if (EXCLUDED.has(intent)) continue;
+  const n = perIntent.get(intent) ?? 0;
+  if (n >= PER_INTENT) continue;
+  perIntent.set(intent, n + 1);
+  texts.push(text);
+}
+for (const [text] of clinc.oos_train!) texts.push(text);
+texts.push(...CHAT);
+const out = {
+  source:
+    'clinc/oos-eval @ 828f809 data/data_full.json (CC BY 3.0): oos_train rows and the first ' +
+    `${PER_INTENT} train rows of each intent that is not a support need; plus hand-written chat acknowledgements. ` +
+    'Rebuilt by scripts/build-none-examples.ts.',
+  texts,
+};
+writeFileSync(new URL('../data/needs/none-examples.json', import.meta.url), JSON.stringify(out, null, 0).replace(/","/g, '",\n"') + '\n');
+console.error(`wrote ${texts.length} texts (${perIntent.size} CLINC intents)`);

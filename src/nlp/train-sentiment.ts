@@ -1,0 +1,134 @@
+// Trains the sentiment layer: natural's BayesClassifier (positive vs negative) over stems with negation marked,
+// whose per-stem log-odds become evidence added to the rule score; how much evidence, and the class cut-offs,
+// are chosen on a held-out part of the training rows (pure but CPU).
+import { createHash } from 'node:crypto';
+import type { SentimentLabel } from '../db/models.js';
+import { FeatureExtractor } from './features.js';
+import natural from './natural.js';
+import { normalizeChatText } from './normalize.js';
+import { EnglishLexicon, type SentimentLayer } from './sentiment.js';
+import { sentimentFeatures } from './tagger.js';
+import { tokenize } from './tokens.js';
+
+export interface SentimentExample {
+  text: string;
+  label: SentimentLabel;
+  /** Which labelled set it comes from (the grid maximises the mean macro-F1 over sets). */
+  set: string;
+}
+
+/** The fixed 50/50 split of the VADER sets: true = may be trained on; false = evaluation only. */
+export function isSentimentTrainRow(set: string, id: string): boolean {
+  return createHash('sha1').update(`${set}:${id}`).digest()[0]! < 128;
+}
+
+function fold(text: string): number {
+  return createHash('sha1').update(text).digest()[1]! & 1;
+}
+
+export function macroF1(gold: SentimentLabel[], pred: SentimentLabel[]): number {
+  let s = 0;
+  for (const l of ['positive', 'neutral', 'negative'] as const) {
+    let tp = 0;
+    let fp = 0;
+    let fn = 0;
+    for (let i = 0; i < gold.length; i++) {
+      if (pred[i] === l && gold[i] === l) tp++;
+      else if (pred[i] === l) fp++;
+      else if (gold[i] === l) fn++;
+    }
+    const p = tp + fp > 0 ? tp / (tp + fp) : 0;
+    const r = tp + fn > 0 ? tp / (tp + fn) : 0;
+    s += p + r > 0 ? (2 * p * r) / (p + r) : 0;
+  }
+  return s / 3;
+}
+
+interface Prepared {
+  compound: number;
+  features: string[];
+  label: SentimentLabel;
+  set: string;
+}
+
+function stemLogOdds(rows: Prepared[], minCount: number): Record<string, number> {
+  const classifier = new natural.BayesClassifier();
+  for (const r of rows) if (r.label !== 'neutral' && r.features.length > 0) classifier.addDocument(r.features, r.label);
+  const features = (classifier as unknown as { features: Record<string, number> }).features;
+  const names = Object.keys(features);
+  const index = new Map(names.map((f, i) => [f, i]));
+  const buffer = new Array<number>(names.length).fill(0);
+  let on: number[] = [];
+  (classifier as unknown as { textToFeatures: (obs: string[]) => number[] }).textToFeatures = (obs) => {
+    for (const i of on) buffer[i] = 0;
+    on = [];
+    for (const f of obs) {
+      const i = index.get(f);
+      if (i !== undefined && buffer[i] === 0) {
+        buffer[i] = 1;
+        on.push(i);
+      }
+    }
+    return buffer;
+  };
+  classifier.train();
+  const nb = (classifier as unknown as { classifier: { classFeatures: Record<string, Record<string, number>>; classTotals: Record<string, number>; smoothing: number } }).classifier;
+  const lp = (label: string, i: number): number => Math.log((nb.classFeatures[label]?.[i] ?? nb.smoothing) / (nb.classTotals[label] ?? 1));
+  const out: Record<string, number> = {};
+  for (const [i, f] of names.entries()) {
+    if ((features[f] ?? 0) < minCount) continue;
+    const v = lp('positive', i) - lp('negative', i);
+    if (Math.abs(v) >= 0.05) out[f] = Math.round(v * 1e4) / 1e4;
+  }
+  return out;
+}
+
+function predict(p: Prepared, stems: Record<string, number>, h: Omit<SentimentLayer, 'stems'>): SentimentLabel {
+  let d = 0;
+  for (const f of p.features) d += stems[f] ?? 0;
+  const z = p.compound * h.compoundWeight + h.bias + Math.tanh(d / h.evidenceScale) * h.evidenceWeight;
+  return z > h.positiveCutoff ? 'positive' : z < h.negativeCutoff ? 'negative' : 'neutral';
+}
+
+function meanSetF1(rows: Prepared[], preds: SentimentLabel[]): number {
+  const sets = [...new Set(rows.map((r) => r.set))];
+  let s = 0;
+  for (const set of sets) {
+    const idx = rows.map((r, i) => (r.set === set ? i : -1)).filter((i) => i >= 0);
+    s += macroF1(idx.map((i) => rows[i]!.label), idx.map((i) => preds[i]!));
+  }
+  return s / sets.length;
+}
+
+export function trainSentiment(examples: SentimentExample[], opts: { minCount?: number } = {}): SentimentLayer {
+  const lexicon = new EnglishLexicon();
+  const fx = new FeatureExtractor({ bigrams: false });
+  const rows: Prepared[] = examples.map((e) => {
+    const tokens = tokenize(normalizeChatText(e.text, 'slack'));
+    return { compound: lexicon.score(tokens).compound, features: sentimentFeatures(tokens, fx), label: e.label, set: e.set };
+  });
+  const minCount = opts.minCount ?? 3;
+  // Choose the mixing on rows the stem weights were not learned from.
+  const fitRows = rows.filter((r, i) => fold(examples[i]!.text) === 0);
+  const tuneRows = rows.filter((r, i) => fold(examples[i]!.text) === 1);
+  const fitStems = stemLogOdds(fitRows, minCount);
+  let best: Omit<SentimentLayer, 'stems'> = { compoundWeight: 1, evidenceScale: 4, evidenceWeight: 0, bias: 0, positiveCutoff: 0.05, negativeCutoff: -0.05 };
+  let bestF1 = -1;
+  for (const evidenceWeight of [0, 0.25, 0.5, 0.75, 1]) {
+    for (const evidenceScale of [2, 4, 8]) {
+      for (const positiveCutoff of [0.05, 0.15, 0.25, 0.35]) {
+        for (const negativeCutoff of [-0.05, -0.15, -0.25, -0.35]) {
+          for (const bias of [-0.1, 0, 0.1]) {
+            const h = { compoundWeight: 1, evidenceScale, evidenceWeight, bias, positiveCutoff, negativeCutoff };
+            const f1 = meanSetF1(tuneRows, tuneRows.map((r) => predict(r, fitStems, h)));
+            if (f1 > bestF1) {
+              bestF1 = f1;
+              best = h;
+            }
+          }
+        }
+      }
+    }
+  }
+  return { ...best, stems: stemLogOdds(rows, minCount) };
+}
