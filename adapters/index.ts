@@ -8,7 +8,7 @@ export async function createAdapters(config: Config, ctx: AdapterContext, log: L
   void ctx;
   if (config.slack) {
     const { SlackAdapter } = await import('./slack/index.js');
-    adapters.push(new SlackAdapter(config.slack, ctx));
+    adapters.push(new SlackAdapter(config.slack, ctx, { timeZone: config.timeZone }));
   }
   if (config.discord) log.error('Discord is configured but this build has no Discord adapter yet');
   return adapters;
