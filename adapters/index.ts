@@ -10,6 +10,9 @@ export async function createAdapters(config: Config, ctx: AdapterContext, log: L
     const { SlackAdapter } = await import('./slack/index.js');
     adapters.push(new SlackAdapter(config.slack, ctx, { timeZone: config.timeZone }));
   }
-  if (config.discord) log.error('Discord is configured but this build has no Discord adapter yet');
+  if (config.discord) {
+    const { createDiscordAdapter } = await import('./discord/index.js');
+    adapters.push(createDiscordAdapter(config.discord, config.timeZone, ctx));
+  }
   return adapters;
 }
