@@ -3,6 +3,7 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import { MessageTagger } from '../src/counters/tag-message.js';
+import { historyProjector } from '../src/history/index.js';
 import type { Logger } from '../src/logger.js';
 import type { Tagger } from '../src/nlp/types.js';
 import { QUEUE, workerConnection, type Queues, type TagJobData } from '../src/queue.js';
@@ -32,7 +33,12 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<WorkerHan
     connections.push(c);
     return c;
   };
-  const messageTagger = new MessageTagger({ tagger: opts.tagger, log: log.child({ component: 'tag' }), defaultTimeZone: config.timeZone });
+  const messageTagger = new MessageTagger({
+    tagger: opts.tagger,
+    log: log.child({ component: 'tag' }),
+    defaultTimeZone: config.timeZone,
+    afterCount: historyProjector(log.child({ component: 'history' })),
+  });
   const tagWorker = new Worker<TagJobData>(QUEUE.tag, createTagProcessor(messageTagger), {
     connection: connection(),
     prefix: config.queuePrefix,

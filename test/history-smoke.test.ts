@@ -27,3 +27,14 @@ it('finds a customer, summarises them and builds the week digest', async () => {
   const d = await buildDigest(scope, { now: new Date('2026-11-24T10:00:00Z') });
   expect(d).toMatchObject({ week: '2026-W48', messages: { current: 2, previous: 0 }, conversations: { current: 1, previous: 0 }, medianFirstReplyMs: { current: 360_000, previous: null } });
 });
+
+it('the fast path answers what the naive scan answers', async () => {
+  const { naiveCustomerSummary, naiveLookupCustomer } = await import('../src/history/naive.js');
+  const { naiveDigest } = await import('../src/digest/naive.js');
+  const scope = { platform: 'slack' as const, workspaceId: 'TSMOKE' };
+  const now = new Date('2026-11-24T10:00:00Z');
+  expect(await buildCustomerSummary(scope, 'slack:TSMOKE:U1', { now })).toEqual(await naiveCustomerSummary(scope, 'slack:TSMOKE:U1', { now }));
+  expect(await lookupCustomer(scope, { name: 'Zoe Mu' })).toEqual(await naiveLookupCustomer(scope, { name: 'Zoe Mu' }));
+  expect(await lookupCustomer(scope, { email: 'ZOE@example.com' })).toEqual(await naiveLookupCustomer(scope, { email: 'zoe@example.com' }));
+  expect(await buildDigest(scope, { now })).toEqual(await naiveDigest(scope, { now }));
+});

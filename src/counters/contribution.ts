@@ -33,6 +33,8 @@ export interface MessageFacts {
   deleted: boolean;
   /** Week key for the rollup (ISO week in the workspace's time zone). */
   rollupId: string;
+  /** UTC day of the message, `d_YYYYMMDD`: the customer's day bucket for rolling windows (last 30 / 90 days). */
+  day?: string;
 }
 
 export interface TagFacts {
@@ -69,6 +71,14 @@ export function computeContribution(msg: MessageFacts, tags: TagFacts | null): C
     }
     const needs: Increments = (tags?.needs ?? []).map((n) => inc(`needs.${safeKey(n)}`, 1));
     for (const list of [conversation, customer, rollup]) list.push(...sentiment, ...needs);
+    // Per-channel and per-day customer counters, so `/history` reads windows instead of scanning messages.
+    customer.push(inc(`channels.c_${safeKey(msg.channelId)}`, 1));
+    if (msg.day) {
+      const d = `days.${msg.day}`;
+      customer.push(inc(`${d}.m`, 1));
+      if (tags?.sentiment) customer.push(inc(`${d}.ss`, tags.sentiment.score), inc(`${d}.sc`, 1));
+      for (const n of tags?.needs ?? []) customer.push(inc(`${d}.n.${safeKey(n)}`, 1));
+    }
   }
   return { ...base, conversation, customer: msg.customerId ? customer : [], rollup };
 }

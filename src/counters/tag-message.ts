@@ -7,9 +7,10 @@
 import { createHash } from 'node:crypto';
 import { withDocLock } from '../db/doc-lock.js';
 import type { Logger } from '../logger.js';
-import { Conversation, Customer, Message, OPS_MEMORY, WeeklyRollup, Workspace, type MessageDoc } from '../db/models.js';
+import { Conversation, Customer, Message, OPS_MEMORY, WeeklyRollup, Workspace, type MessageDoc, type Role } from '../db/models.js';
 import { rollupKey, workspaceKey } from '../capture/keys.js';
 import { isoWeekKey } from '../time/week.js';
+import { dayKey } from '../history/windows.js';
 import type { Tagger, TagResult } from '../nlp/types.js';
 import type { Collection } from 'mongoose';
 import { computeContribution, contributionDelta, toIncObject, type Contribution, type Delta, type Increments } from './contribution.js';
@@ -19,6 +20,27 @@ export interface TagMessageDeps {
   log: Logger;
   /** Time zone for workspaces that have none of their own. */
   defaultTimeZone: string;
+  /**
+   * Runs after a revision is counted (and again when a retry or redelivery finds it counted): keeps the
+   * projections `/history` and the digest read (src/history/projection.ts). Must be idempotent.
+   */
+  afterCount?: (msg: CountedMessage) => Promise<void>;
+}
+
+/** What the after-count hook learns of the message it follows. */
+export interface CountedMessage {
+  key: string;
+  platform: MessageDoc['platform'];
+  workspaceId: string;
+  channelId: string;
+  conversationId: string | null;
+  customerId: string | null;
+  role: Role | null;
+  deleted: boolean;
+  ts: Date;
+  /** ISO week (in timeZone) the message was counted in. */
+  week: string;
+  timeZone: string;
 }
 
 export type TagMessageStatus = 'tagged' | 'already-counted' | 'missing';
@@ -75,6 +97,7 @@ export class MessageTagger {
         continue;
       }
       if (msg.counted && msg.counted.rev === msg.rev) {
+        await this.after(msg, msg.counted.contribution.rollupId.split(':').pop()!, msg.counted.timeZone);
         if (msg.needsTagging) await Message.updateOne({ _id: msg._id, rev: msg.rev }, { $set: { needsTagging: false } });
         return 'already-counted';
       }
@@ -85,10 +108,28 @@ export class MessageTagger {
       );
       if (res.matchedCount === 0) continue; // edited, deleted or taken by another worker meanwhile: look again
       await this.finish(msg._id, pending);
+      await this.after(msg, pending.week, pending.timeZone);
       await Message.updateOne({ _id: msg._id, rev: msg.rev }, { $set: { needsTagging: false } });
       return 'tagged';
     }
     throw new Error(`message ${messageKey} kept changing while it was tagged; retrying later`);
+  }
+
+  private async after(msg: StoredMessage, week: string, timeZone: string): Promise<void> {
+    if (!this.deps.afterCount) return;
+    await this.deps.afterCount({
+      key: msg._id,
+      platform: msg.platform,
+      workspaceId: msg.workspaceId,
+      channelId: msg.channelId,
+      conversationId: msg.conversationId ?? null,
+      customerId: msg.customerId ?? null,
+      role: msg.author?.role ?? null,
+      deleted: msg.deletedAt != null,
+      ts: msg.ts,
+      week,
+      timeZone,
+    });
   }
 
   private async prepare(msg: StoredMessage): Promise<Pending & { tags: (TagResult & { rev: number; taggedAt: Date }) | null }> {
@@ -111,6 +152,7 @@ export class MessageTagger {
         role: msg.author?.role ?? null,
         deleted,
         rollupId: rollupKey(msg.platform, msg.workspaceId, week),
+        day: dayKey(msg.ts),
       },
       counting ? { needs: counting.needs.map((n) => n.need), sentiment: counting.sentiment } : null,
     );
@@ -156,7 +198,7 @@ export class MessageTagger {
 }
 
 /** Adds the increments to one document unless it already holds the operation id (then it is a retry). */
-async function applyOnce(collection: Collection, id: string, opId: string, incs: Increments): Promise<void> {
+export async function applyOnce(collection: Collection, id: string, opId: string, incs: Increments): Promise<void> {
   if (incs.length === 0) return;
   await withDocLock(collection.collectionName, id, () => collection.updateOne({ _id: id as never, ops: { $ne: opId } }, {
     $inc: toIncObject(incs),

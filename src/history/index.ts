@@ -1,13 +1,20 @@
-// Customer lookup and the platform-neutral customer summary (`/history`), for the adapters.
-import { naiveCustomerSummary, naiveLookupCustomer } from './naive.js';
+// Customer lookup, the platform-neutral customer summary (`/history`), identity links and conversation
+// status, for the adapters. Reads go through counters and projections kept at write time (fast.ts); the
+// scan-based versions (naive.ts) stay as the benchmark's baseline and the tests' oracle.
+import type { Logger } from '../logger.js';
+import { fastCustomerSummary, fastLookupCustomer } from './fast.js';
+import { autoLinkByEmail } from './link.js';
+import { createProjector } from './projection.js';
 import type { CustomerLookup, CustomerQuery, CustomerSummary, Scope } from './types.js';
 
 export type * from './types.js';
 export { HistoryInputError } from './scope.js';
+export { linkCustomers, unlinkIdentity, LinkError, type LinkResult } from './link.js';
+export { resolveConversation, resolveQuietConversations, type ConversationRef, type ResolveOutcome } from './resolve.js';
 
 /** Finds a customer visible from the scope by platform user id, email or name (best matches first). */
 export async function lookupCustomer(scope: Scope, query: CustomerQuery): Promise<CustomerLookup> {
-  return naiveLookupCustomer(scope, query);
+  return fastLookupCustomer(scope, query);
 }
 
 /** The summary of a customer (and every identity linked to it); null when not visible from the scope. */
@@ -16,5 +23,10 @@ export async function buildCustomerSummary(
   customerId: string,
   opts: { now?: Date; page?: number; pageSize?: number } = {},
 ): Promise<CustomerSummary | null> {
-  return naiveCustomerSummary(scope, customerId, opts);
+  return fastCustomerSummary(scope, customerId, opts);
+}
+
+/** The tag job's after-count hook that keeps what the functions above read (wired in jobs/worker.ts). */
+export function historyProjector(log: Logger) {
+  return createProjector({ log, autoLink: async (id, others) => void (await autoLinkByEmail(id, others, log)) });
 }

@@ -1,6 +1,6 @@
 // Reads a customer and the other identities it is linked with (all by _id).
 import { Customer } from '../db/models.js';
-import { groups, type GroupDoc } from './store.js';
+import { groups, membershipId, type GroupDoc, type MembershipDoc } from './store.js';
 
 export interface RawCustomer {
   _id: string;
@@ -21,7 +21,14 @@ export interface RawCustomer {
   channels?: Record<string, number>;
   /** Customer messages per UTC day, keyed `d_YYYYMMDD`: { m, ss, sc, n: { need: count } }. */
   days?: Record<string, { m?: number; ss?: number; sc?: number; n?: Record<string, number> }>;
-  groupId?: string | null;
+}
+
+/** Which linked customer (group) a customer belongs to; written only under the link lock (see link.ts). */
+export async function groupOf(id: string): Promise<GroupDoc | null> {
+  const m = (await groups().findOne({ _id: membershipId(id) })) as unknown as MembershipDoc | null;
+  if (!m?.groupId) return null;
+  const g = await groups().findOne({ _id: m.groupId });
+  return g && g.members.includes(id) ? g : null;
 }
 
 export async function readCustomer(id: string): Promise<RawCustomer | null> {
@@ -30,11 +37,9 @@ export async function readCustomer(id: string): Promise<RawCustomer | null> {
 
 /** The customer and every identity linked to it (itself first), with the scopes that may see them. */
 export async function readMembers(id: string): Promise<{ members: RawCustomer[]; group: GroupDoc | null } | null> {
-  const c = await readCustomer(id);
+  const [c, group] = await Promise.all([readCustomer(id), groupOf(id)]);
   if (!c) return null;
-  if (!c.groupId) return { members: [c], group: null };
-  const group = await groups().findOne({ _id: c.groupId });
   if (!group) return { members: [c], group: null };
   const others = await Promise.all(group.members.filter((m) => m !== c._id).map((m) => readCustomer(m)));
-  return { members: [c, ...others.filter((o): o is RawCustomer => o !== null && o.groupId === group._id)], group };
+  return { members: [c, ...others.filter((o): o is RawCustomer => o !== null)], group };
 }

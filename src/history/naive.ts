@@ -4,18 +4,16 @@
 import { Conversation, Customer, Message } from '../db/models.js';
 import { identityKey, nameKey } from '../capture/keys.js';
 import { addDay, assembleSummary, emptyDay, toRef, type ConversationFacts, type ConversationDetail, type MemberFacts } from './assemble.js';
-import { readMembers, type RawCustomer } from './members.js';
+import { groupOf, readMembers, type RawCustomer } from './members.js';
 import { rankCandidates } from './rank.js';
 import { escapeRegex, normalizeQuery, scopeKey, validateScope, visibleIn } from './scope.js';
-import { groups } from './store.js';
 import type { CustomerLookup, CustomerQuery, CustomerSummary, Scope } from './types.js';
 import { windowOf, dayKey } from './windows.js';
 import { lookupResult } from './lookup-result.js';
 
 async function visible(scope: Scope, c: RawCustomer): Promise<boolean> {
   if (scopeKey(c) === scopeKey(scope)) return true;
-  if (!c.groupId) return false;
-  const g = await groups().findOne({ _id: c.groupId });
+  const g = await groupOf(c._id);
   return visibleIn(scope, c, g?.scopes ?? null);
 }
 
@@ -34,7 +32,8 @@ export async function naiveLookupCustomer(scope: Scope, query: CustomerQuery): P
   }
   const shown: RawCustomer[] = [];
   for (const c of found) if (await visible(scope, c)) shown.push(c);
-  const cands = shown.map((c) => ({ id: c._id, nameKey: c.nameKey ?? null, lastContactAt: c.lastContactAt ?? null, groupId: c.groupId ?? null, ref: toRef({ id: c._id, name: c.name ?? null, email: c.email ?? null, company: c.company ?? null, lastContactAt: c.lastContactAt ?? null }) }));
+  const groupIds = await Promise.all(shown.map((c) => groupOf(c._id).then((g) => g?._id ?? null)));
+  const cands = shown.map((c, i) => ({ id: c._id, nameKey: c.nameKey ?? null, lastContactAt: c.lastContactAt ?? null, groupId: groupIds[i]!, ref: toRef({ id: c._id, name: c.name ?? null, email: c.email ?? null, company: c.company ?? null, lastContactAt: c.lastContactAt ?? null }) }));
   if ('name' in q) return lookupResult(rankCandidates(q.name, cands), scope);
   return lookupResult(cands.map((c) => ({ ...c, score: 0 })).sort((a, b) => (b.lastContactAt?.getTime() ?? 0) - (a.lastContactAt?.getTime() ?? 0)), scope);
 }

@@ -12,6 +12,15 @@ export interface GroupDoc {
   updatedAt: Date;
 }
 
+/** `m|<customerId>`: the group a customer is in, and whether it opted out of automatic linking (after an unlink). */
+export interface MembershipDoc {
+  _id: string;
+  groupId: string | null;
+  noAutoLink: boolean;
+}
+
+export const membershipId = (customerId: string): string => `m|${customerId}`;
+
 /** Lookup keys: `e|<email>` (global, for lookup and automatic linking) and `n|<scope>|<name prefix>` → customer ids. */
 export interface KeyDoc {
   _id: string;
@@ -24,6 +33,7 @@ function collection<T extends Document>(name: string): Collection<T> {
   return db.collection<T>(name);
 }
 
+/** Group documents (`g|…`) and membership documents (`m|…`). */
 export const groups = (): Collection<GroupDoc> => collection<GroupDoc>('customer_groups');
 export const lookupKeys = (): Collection<KeyDoc> => collection<KeyDoc>('customer_keys');
 /** Per customer: the conversations it owns, keyed by conversation (see projection.ts). */

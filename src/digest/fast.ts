@@ -1,0 +1,136 @@
+// The digest from counters and projections kept at write time: two weekly rollups, a few sharded sets and
+// the handful of conversations and customers it lists, all read by `_id`. No message is read.
+import { Conversation, WeeklyRollup } from '../db/models.js';
+import { rollupKey } from '../capture/keys.js';
+import { rankNeeds, sentimentValue, toRef, trendOf, average } from '../history/assemble.js';
+import { dayWindows } from '../history/fast.js';
+import { readCustomer } from '../history/members.js';
+import { setIds, SHARDS } from '../history/projection.js';
+import { scopeKey, validateScope } from '../history/scope.js';
+import { sets } from '../history/store.js';
+import type { ConversationBrief, Scope } from '../history/types.js';
+import { assembleDigest, emptyWeek, MAX_UNANSWERED, UNANSWERED_AFTER_MS, type AtRiskCandidate, type WeekFacts } from './assemble.js';
+import { resolveDigestWeek, type DigestOptions } from './naive.js';
+import type { Digest } from './types.js';
+import { previousWeek, weekBounds } from './week.js';
+
+type Entries<T> = Record<string, T>;
+
+async function readShards<T>(ids: string[]): Promise<T[]> {
+  const docs = await Promise.all(ids.map((id) => sets().findOne({ _id: id as never })));
+  const out: T[] = [];
+  for (const d of docs) for (const v of Object.values((d?.m ?? {}) as Entries<T>)) out.push(v);
+  return out;
+}
+
+const shardIds = (f: (shard: number) => string): string[] => Array.from({ length: SHARDS }, (_, i) => f(i));
+
+interface RollupDoc {
+  counts?: { conversations?: number; messages?: number };
+  customers?: { new?: number; returning?: number };
+  needs?: Record<string, number>;
+  sentiment?: { positive?: number; neutral?: number; negative?: number };
+  channels?: Record<string, number>;
+}
+
+async function weekFacts(scope: Scope, week: string, channelIds: Map<string, string>): Promise<WeekFacts> {
+  const sk = scopeKey(scope);
+  const [r, replies] = await Promise.all([
+    WeeklyRollup.collection.findOne({ _id: rollupKey(scope.platform, scope.workspaceId, week) as never }) as Promise<RollupDoc | null>,
+    readShards<number>(shardIds((i) => setIds.replies(sk, week, i))),
+  ]);
+  const f = emptyWeek();
+  if (!r) return { ...f, firstReplies: replies };
+  const channels: Record<string, number> = {};
+  for (const [k, n] of Object.entries(r.channels ?? {})) {
+    if (n > 0) channels[channelIds.get(k) ?? k.replace(/^c_/, '')] = n;
+  }
+  return {
+    conversations: r.counts?.conversations ?? 0,
+    messages: r.counts?.messages ?? 0,
+    newCustomers: r.customers?.new ?? 0,
+    returningCustomers: r.customers?.returning ?? 0,
+    needs: Object.fromEntries(Object.entries(r.needs ?? {}).filter(([, n]) => n > 0)),
+    sentiment: { positive: r.sentiment?.positive ?? 0, neutral: r.sentiment?.neutral ?? 0, negative: r.sentiment?.negative ?? 0 },
+    firstReplies: replies,
+    channels,
+  };
+}
+
+export async function fastDigest(scope: Scope, opts: DigestOptions = {}): Promise<Digest> {
+  scope = validateScope(scope);
+  const { timeZone, week, now } = await resolveDigestWeek(scope, opts);
+  const cur = weekBounds(week, timeZone);
+  const prevWeek = previousWeek(week);
+  const ref = new Date(Math.min(now.getTime(), cur.end.getTime() - 1));
+  const sk = scopeKey(scope);
+  const namesDoc = await sets().findOne({ _id: setIds.channels(sk) as never });
+  const channelIds = new Map<string, string>();
+  const channelNames: Record<string, string> = {};
+  for (const [k, v] of Object.entries((namesDoc?.m ?? {}) as Entries<{ id: string; name: string }>)) {
+    channelIds.set(k, v.id);
+    channelNames[v.id] = v.name;
+  }
+  const [current, previous, negatives, waiting] = await Promise.all([
+    weekFacts(scope, week, channelIds),
+    weekFacts(scope, prevWeek, channelIds),
+    readShards<{ id: string; c?: Entries<boolean> }>(shardIds((i) => setIds.negative(sk, week, i))),
+    readShards<{ id: string; since: Date }>(shardIds((i) => setIds.unanswered(sk, i))),
+  ]);
+
+  const late = waiting.filter((w) => now.getTime() - new Date(w.since).getTime() > UNANSWERED_AFTER_MS);
+  late.sort((a, b) => new Date(a.since).getTime() - new Date(b.since).getTime() || a.id.localeCompare(b.id));
+  const lateDocs = await Promise.all(late.slice(0, MAX_UNANSWERED).map((w) => Conversation.collection.findOne({ _id: w.id as never })));
+  const unanswered: ConversationBrief[] = [];
+  for (const [i, o] of lateDocs.entries()) {
+    if (!o || o.status !== 'open') continue;
+    unanswered.push({
+      id: o._id as unknown as string,
+      platform: o.platform,
+      channelId: o.channelId,
+      channelName: o.channelName ?? null,
+      startedAt: o.startedAt,
+      lastMessageAt: o.lastMessageAt,
+      firstLine: o.firstLine ?? null,
+      needs: rankNeeds(o.needs ?? {}, 10).map((n) => n.need),
+      sentiment: sentimentValue(o.sentiment?.sum ?? 0, o.sentiment?.count ?? 0),
+      status: o.status,
+      permalink: o.permalink ?? null,
+      waitingMs: now.getTime() - new Date(late[i]!.since).getTime(),
+    });
+  }
+
+  const flagged = negatives
+    .map((n) => ({ id: n.id, negative: Object.values(n.c ?? {}).filter(Boolean).length }))
+    .filter((n) => n.negative > 0);
+  const atRisk: AtRiskCandidate[] = (
+    await Promise.all(
+      flagged.map(async (n) => {
+        const c = await readCustomer(n.id);
+        if (!c) return null;
+        const { recent, previous: before } = dayWindows([c], ref);
+        const trend = trendOf(average(recent.sentimentSum, recent.sentimentCount), average(before.sentimentSum, before.sentimentCount));
+        return {
+          customer: toRef({ id: c._id, name: c.name ?? null, email: c.email ?? null, company: c.company ?? null, lastContactAt: c.lastContactAt ?? null }),
+          negativeConversations: n.negative,
+          turnedNegative: trend.turnedNegative,
+        };
+      }),
+    )
+  ).filter((x): x is AtRiskCandidate => x !== null);
+
+  return assembleDigest({
+    platform: scope.platform,
+    workspaceId: scope.workspaceId,
+    week,
+    timeZone,
+    start: cur.start,
+    end: cur.end,
+    current,
+    previous,
+    unanswered,
+    unansweredTotal: late.length,
+    atRisk,
+    channelNames,
+  });
+}

@@ -1,0 +1,158 @@
+// `/history` from counters and projections kept at write time: every read is by `_id`, and the number of
+// reads is bounded by the customer's linked identities and the conversations shown, never by history size.
+import { Conversation } from '../db/models.js';
+import { identityKey, nameKey } from '../capture/keys.js';
+import { addDay, assembleSummary, emptyDay, shownConversations, toRef, type ConversationDetail, type ConversationFacts, type DayFacts, type MemberFacts } from './assemble.js';
+import { lookupResult, MAX_CANDIDATES } from './lookup-result.js';
+import { groupOf, readCustomer, readMembers, type RawCustomer } from './members.js';
+import { keyIds, PREFIX_CHARS, type ConversationEntry } from './projection.js';
+import { rankCandidates } from './rank.js';
+import { normalizeQuery, scopeKey, validateScope, visibleIn } from './scope.js';
+import { customerConversations, lookupKeys } from './store.js';
+import type { CustomerLookup, CustomerQuery, CustomerSummary, Scope } from './types.js';
+import { windowOf } from './windows.js';
+
+/** How many name candidates are read to rank the best ones. */
+const READ_CANDIDATES = 20;
+
+async function candidates(scope: Scope, ids: Array<{ id: string; score: number }>): Promise<Array<{ id: string; score: number; groupId: string | null; ref: ReturnType<typeof toRef>; lastContactAt: Date | null }>> {
+  const read = await Promise.all(
+    ids.map(async ({ id, score }) => {
+      const [c, g] = await Promise.all([readCustomer(id), groupOf(id)]);
+      if (!c || !visibleIn(scope, c, g?.scopes ?? null)) return null;
+      return { id, score, groupId: g?._id ?? null, lastContactAt: c.lastContactAt ?? null, ref: refOf(c) };
+    }),
+  );
+  return read
+    .filter((x): x is NonNullable<typeof x> => x !== null)
+    .sort((a, b) => a.score - b.score || (b.lastContactAt?.getTime() ?? 0) - (a.lastContactAt?.getTime() ?? 0) || (a.id < b.id ? -1 : 1));
+}
+
+function refOf(c: RawCustomer) {
+  return toRef({ id: c._id, name: c.name ?? null, email: c.email ?? null, company: c.company ?? null, lastContactAt: c.lastContactAt ?? null });
+}
+
+export async function fastLookupCustomer(scope: Scope, query: CustomerQuery): Promise<CustomerLookup> {
+  scope = validateScope(scope);
+  const q = normalizeQuery(query);
+  if ('userId' in q) {
+    return lookupResult(await candidates(scope, [{ id: identityKey(scope.platform, scope.workspaceId, q.userId), score: 0 }]), scope);
+  }
+  if ('email' in q) {
+    const doc = await lookupKeys().findOne({ _id: keyIds.email(q.email) });
+    return lookupResult(await candidates(scope, (doc?.ids ?? []).slice(0, READ_CANDIDATES).map((id) => ({ id, score: 0 }))), scope);
+  }
+  const key = nameKey(q.name);
+  const words = key.split(' ').filter(Boolean);
+  if (words.length === 0) return { kind: 'not-found' };
+  const longest = words.reduce((a, w) => (w.length > a.length ? w : a), '');
+  const sk = scopeKey(scope);
+  const [exact, prefix] = await Promise.all([
+    lookupKeys().findOne({ _id: keyIds.exactName(sk, key) }),
+    lookupKeys().findOne({ _id: keyIds.namePrefix(sk, longest.slice(0, PREFIX_CHARS)) }),
+  ]);
+  const entries = [
+    ...(exact?.ids ?? []).map((id) => ({ id, nameKey: key, lastContactAt: null })),
+    ...(prefix?.ids ?? []).map((e) => {
+      const tab = e.lastIndexOf('\t');
+      return { id: e.slice(tab + 1), nameKey: e.slice(0, tab), lastContactAt: null };
+    }),
+  ];
+  const seen = new Set<string>();
+  const ranked = rankCandidates(q.name, entries).filter((e) => (seen.has(e.id) ? false : (seen.add(e.id), true)));
+  return lookupResult(await candidates(scope, ranked.slice(0, READ_CANDIDATES)), scope);
+}
+
+function memberFacts(m: RawCustomer): MemberFacts {
+  const channelMessages: Record<string, number> = {};
+  for (const [k, v] of Object.entries(m.channels ?? {})) if (k.startsWith('c_')) channelMessages[k.slice(2)] = v;
+  return {
+    id: m._id,
+    platform: m.platform,
+    workspaceId: m.workspaceId,
+    identities: (m.identities ?? []).map((i) => ({ platform: i.platform, workspaceId: i.workspaceId, userId: i.userId, name: i.name ?? null })),
+    name: m.name ?? null,
+    email: m.email ?? null,
+    company: m.company ?? null,
+    external: m.external === true,
+    firstContactAt: m.firstContactAt ?? null,
+    lastContactAt: m.lastContactAt ?? null,
+    messages: m.counts?.messages ?? 0,
+    sentiment: { sum: m.sentiment?.sum ?? 0, count: m.sentiment?.count ?? 0 },
+    needs: m.needs ?? {},
+    channelMessages,
+  };
+}
+
+/** Sums a customer's day buckets into the last-30-days and previous-90-days windows. */
+export function dayWindows(members: RawCustomer[], now: Date): { recent: DayFacts; previous: DayFacts } {
+  const recent = emptyDay();
+  const previous = emptyDay();
+  for (const m of members) {
+    for (const [k, d] of Object.entries(m.days ?? {})) {
+      const w = windowOf(k, now);
+      if (!w) continue;
+      addDay(w === 'recent' ? recent : previous, { messages: d.m ?? 0, sentimentSum: d.ss ?? 0, sentimentCount: d.sc ?? 0, needs: d.n ?? {} });
+    }
+  }
+  return { recent, previous };
+}
+
+export async function fastCustomerSummary(
+  scope: Scope,
+  customerId: string,
+  opts: { now?: Date; page?: number; pageSize?: number } = {},
+): Promise<CustomerSummary | null> {
+  scope = validateScope(scope);
+  if (typeof customerId !== 'string' || customerId.length > 200) return null;
+  const now = opts.now ?? new Date();
+  const page = Math.max(1, Math.floor(opts.page ?? 1));
+  const pageSize = Math.min(50, Math.max(1, Math.floor(opts.pageSize ?? 5)));
+  const read = await readMembers(customerId);
+  if (!read) return null;
+  const first = read.members[0]!;
+  if (!visibleIn(scope, first, read.group?.scopes ?? null)) return null;
+  const convDocs = await Promise.all(read.members.map((m) => customerConversations().findOne({ _id: m._id as never })));
+  const conversations: ConversationFacts[] = [];
+  for (const d of convDocs) {
+    for (const e of Object.values((d?.c ?? {}) as Record<string, ConversationEntry>)) {
+      conversations.push({
+        id: e.id,
+        platform: e.p,
+        channelId: e.ch,
+        channelName: e.cn,
+        startedAt: e.s,
+        lastMessageAt: e.l,
+        lastCustomerMessageAt: e.lc,
+        firstAgentReplyAt: e.fa,
+        status: e.st,
+      });
+    }
+  }
+  const shown = shownConversations(conversations, page, pageSize);
+  const detailDocs = await Promise.all(shown.map((c) => Conversation.collection.findOne({ _id: c.id as never })));
+  const details = new Map<string, ConversationDetail>();
+  for (const c of detailDocs) {
+    if (!c) continue;
+    details.set(c._id as unknown as string, {
+      firstLine: c.firstLine ?? null,
+      permalink: c.permalink ?? null,
+      needs: c.needs ?? {},
+      sentiment: { sum: c.sentiment?.sum ?? 0, count: c.sentiment?.count ?? 0 },
+    });
+  }
+  const { recent, previous } = dayWindows(read.members, now);
+  return assembleSummary({
+    primaryId: first._id,
+    members: read.members.map(memberFacts),
+    recentDays: recent,
+    previousDays: previous,
+    conversations,
+    details,
+    now,
+    page,
+    pageSize,
+  });
+}
+
+export { MAX_CANDIDATES };
