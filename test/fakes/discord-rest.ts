@@ -197,7 +197,7 @@ export class FakeDiscord extends EventEmitter {
         body = raw;
       }
     }
-    const path = u.pathname.replace(/^\/api\/v10/, '');
+    const path = decodeURIComponent(u.pathname).replace(/^\/api\/v10/, '');
     const method = req.method ?? 'GET';
     const auth = req.headers.authorization === `Bot ${this.token}`;
     const call: RestCall = { method, path, query: Object.fromEntries(u.searchParams), body, status: 0, auth };
