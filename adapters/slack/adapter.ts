@@ -8,8 +8,8 @@ import type { Logger } from '../../src/logger.js';
 import type { AdapterContext, PlatformAdapter } from '../../src/platform.js';
 import { backfillChannel, backfillWorkspace, type BackfillOptions, type BackfillReport } from './backfill.js';
 import { SlackCaptureHandler, type WorkspaceIdentity } from './capture-handler.js';
-import { registerCommands } from './commands.js';
-import { SlackDirectory } from './directory.js';
+import { registerCommands, registerManagement } from './commands.js';
+import { isSupportChannel, SlackDirectory } from './directory.js';
 import { boltLogger, createHttpReceiver, DeferredAckSocketModeReceiver } from './receivers.js';
 import { renderDigest } from './render-digest.js';
 
@@ -133,12 +133,17 @@ export class SlackAdapter implements PlatformAdapter {
       const result = await this.handler.handle(event, identity, 'live');
       if (result.action === 'ignored') this.log.debug({ reason: result.reason }, 'slack message ignored');
     });
-    registerCommands(app, {
+    const commandDeps = {
       directory: this.directory,
       log: this.log.child({ component: 'slack-commands' }),
       workspaceId: () => this.workspace.teamId,
-      track: (p) => this.track(p),
+      track: <T>(p: Promise<T>) => this.track(p),
       ...(this.opts.timeZone ? { timeZone: this.opts.timeZone } : {}),
+    };
+    registerCommands(app, commandDeps);
+    registerManagement(app, {
+      ...commandDeps,
+      isSupportChannel: async (channelId) => isSupportChannel(channelId, await this.directory.channelName(channelId), this.config.supportChannels),
     });
     app.event('member_joined_channel', async ({ event }) => {
       if (event.user !== this.identity?.botUserId) return;

@@ -3,10 +3,12 @@
 // asked. Only agents get answers; anyone else gets a polite refusal and no data.
 import type { App, RespondArguments, RespondFn } from '@slack/bolt';
 import { buildDigest } from '../../src/digest/index.js';
-import { buildCustomerSummary, HistoryInputError, lookupCustomer } from '../../src/history/index.js';
+import { buildCustomerSummary, HistoryInputError, LinkError, linkCustomers, lookupCustomer, resolveConversation, unlinkIdentity } from '../../src/history/index.js';
+import { identityKey } from '../../src/capture/keys.js';
 import type { Scope } from '../../src/history/types.js';
 import type { Logger } from '../../src/logger.js';
-import { HISTORY_USAGE, parseHistoryQuery, queryLabel } from './command-text.js';
+import { mrkdwnText } from './blockkit.js';
+import { CUSTOMER_USAGE, HISTORY_USAGE, parseCustomerCommand, parseHistoryQuery, parseMessageLink, queryLabel, RESOLVE_USAGE, type CustomerToken } from './command-text.js';
 import type { SlackDirectory } from './directory.js';
 import { renderDigest } from './render-digest.js';
 import { renderAmbiguous, renderCustomerSummary, renderNotFound, renderText, type SlackMessagePayload } from './render-history.js';
@@ -29,17 +31,17 @@ interface PageValue {
   p: number;
 }
 
-export function registerCommands(app: App, deps: CommandDeps): void {
+type Later = (what: string, userId: string, respond: RespondFn, work: () => Promise<SlackMessagePayload | null>, replace?: boolean) => void;
+
+async function reply(respond: RespondFn, payload: SlackMessagePayload, replace = false): Promise<void> {
+  const args: RespondArguments = { response_type: 'ephemeral', text: payload.text, blocks: payload.blocks as never, ...(replace ? { replace_original: true } : {}) };
+  await respond(args);
+}
+
+/** Runs a command's slow part after the ack: agents only, failures answered politely and logged. */
+function answerLater(deps: CommandDeps): Later {
   const { log } = deps;
-  const scope = (): Scope => ({ platform: 'slack', workspaceId: deps.workspaceId() });
-
-  const reply = async (respond: RespondFn, payload: SlackMessagePayload, replace = false): Promise<void> => {
-    const args: RespondArguments = { response_type: 'ephemeral', text: payload.text, blocks: payload.blocks as never, ...(replace ? { replace_original: true } : {}) };
-    await respond(args);
-  };
-
-  /** Runs a command's slow part after the ack, answering failures politely and logging them. */
-  const later = (what: string, userId: string, respond: RespondFn, work: () => Promise<SlackMessagePayload | null>, replace = false): void => {
+  return (what, userId, respond, work, replace = false) => {
     void deps.track(
       (async () => {
         const started = Date.now();
@@ -53,14 +55,20 @@ export function registerCommands(app: App, deps: CommandDeps): void {
           if (payload) await reply(respond, payload, replace);
           log.info({ command: what, userId, ms: Date.now() - started }, 'slack command answered');
         } catch (err) {
-          log.error({ command: what, userId, err: (err as Error).message }, 'slack command failed');
-          await reply(respond, renderText(err instanceof HistoryInputError ? `${HISTORY_USAGE}` : FAILURE)).catch((e: Error) =>
-            log.warn({ err: e.message }, 'could not answer through response_url'),
-          );
+          const known = err instanceof HistoryInputError || err instanceof LinkError;
+          if (known) log.info({ command: what, userId, err: (err as Error).message }, 'slack command rejected');
+          else log.error({ command: what, userId, err: (err as Error).message }, 'slack command failed');
+          const text = err instanceof LinkError ? `Could not do that: ${mrkdwnText((err as Error).message, 300)}` : err instanceof HistoryInputError ? HISTORY_USAGE : FAILURE;
+          await reply(respond, renderText(text)).catch((e: Error) => log.warn({ err: e.message }, 'could not answer through response_url'));
         }
       })(),
     );
   };
+}
+
+export function registerCommands(app: App, deps: CommandDeps): void {
+  const scope = (): Scope => ({ platform: 'slack', workspaceId: deps.workspaceId() });
+  const later = answerLater(deps);
 
   const summary = async (customerId: string, page: number): Promise<SlackMessagePayload | null> => {
     const s = await buildCustomerSummary(scope(), customerId, { page, pageSize: PAGE_SIZE });
@@ -108,5 +116,62 @@ export function registerCommands(app: App, deps: CommandDeps): void {
       },
       true,
     );
+  });
+}
+
+/** Reactions an agent adds to mark a thread resolved. */
+export const RESOLVE_REACTIONS = new Set(['white_check_mark', 'heavy_check_mark', 'ballot_box_with_check']);
+
+/** `/customer link|unlink`, `/resolve` and the ✅ reaction. */
+export function registerManagement(app: App, deps: CommandDeps & { isSupportChannel: (channelId: string) => Promise<boolean> }): void {
+  const scope = (): Scope => ({ platform: 'slack', workspaceId: deps.workspaceId() });
+  const later = answerLater(deps);
+
+  const customerId = async (t: CustomerToken): Promise<string> => {
+    if ('id' in t) return t.id;
+    if ('userId' in t) return identityKey('slack', deps.workspaceId(), t.userId);
+    const found = await lookupCustomer(scope(), { email: t.email });
+    if (found.kind === 'found') return found.customer.id;
+    if (found.kind === 'ambiguous') throw new LinkError(`several customers have the email ${t.email}; use their @mention or full id`);
+    throw new LinkError(`no customer has the email ${t.email}`);
+  };
+
+  app.command('/customer', async ({ command, ack, respond }) => {
+    await ack();
+    later('/customer', command.user_id, respond, async () => {
+      const parsed = parseCustomerCommand(command.text);
+      if (parsed.action === 'usage') {
+        return renderText(parsed.problem ? `“${mrkdwnText(parsed.problem, 100)}” is not an @mention, an email or a customer id. ${CUSTOMER_USAGE}` : CUSTOMER_USAGE);
+      }
+      if (parsed.action === 'unlink') {
+        const id = await customerId(parsed.token);
+        const res = await unlinkIdentity(scope(), id, { log: deps.log, by: command.user_id });
+        return renderText(`Unlinked ${mrkdwnText(id, 200)}; it will not be linked again automatically.${res.remaining.length > 1 ? ` ${res.remaining.length} accounts stay linked.` : ''}`);
+      }
+      const ids = await Promise.all(parsed.tokens.map(customerId));
+      const crossWorkspace = parsed.tokens.some((t) => 'id' in t && !t.id.startsWith(`slack:${deps.workspaceId()}:`));
+      const res = await linkCustomers(scope(), ids, { crossWorkspace, log: deps.log, by: command.user_id });
+      return renderText(`Linked ${res.members.length} accounts into one customer: ${res.members.map((m) => mrkdwnText(m, 100)).join(', ')}`);
+    });
+  });
+
+  app.command('/resolve', async ({ command, ack, respond }) => {
+    await ack();
+    later('/resolve', command.user_id, respond, async () => {
+      const ref = parseMessageLink(command.text);
+      if (!ref) return renderText(RESOLVE_USAGE);
+      const out = await resolveConversation(scope(), ref, { log: deps.log, by: command.user_id });
+      if (out.status === 'not-found') return renderText('That conversation is not in the support history (is it in a support channel?).');
+      return renderText(out.status === 'resolved' ? ':white_check_mark: Conversation resolved.' : 'That conversation was already resolved.');
+    });
+  });
+
+  app.event('reaction_added', async ({ event }) => {
+    if (!RESOLVE_REACTIONS.has(event.reaction) || event.item.type !== 'message') return;
+    const { channel, ts } = event.item;
+    if (!(await deps.isSupportChannel(channel))) return;
+    if (!(await deps.directory.isAgent(event.user))) return; // a customer's ✅ is just a reaction
+    const out = await resolveConversation(scope(), { channelId: channel, threadId: ts }, { log: deps.log, by: event.user });
+    deps.log.info({ channelId: channel, ts, status: out.status }, 'resolve reaction handled');
   });
 }
