@@ -64,6 +64,8 @@ export class FakeSlackApi extends EventEmitter {
   posted: Array<{ method: string; params: Record<string, unknown> }> = [];
   private server: Server | null = null;
   url = '';
+  /** The WebSocket URL apps.connections.open hands out (see slack-socket.ts). */
+  socketUrl: string | null = null;
 
   get apiUrl(): string {
     return `${this.url}/api/`;
@@ -131,7 +133,8 @@ export class FakeSlackApi extends EventEmitter {
     const method = path.slice('/api/'.length);
     const params = parseParams(req.headers['content-type'] ?? '', raw);
     const auth = req.headers.authorization ?? (params.token ? `Bearer ${params.token}` : '');
-    if (!/^Bearer xoxb-/.test(auth)) return this.reply(res, method, params, { ok: false, error: 'not_authed' });
+    // apps.connections.open (Socket Mode) takes the app-level token; everything else the bot token.
+    if (!(method === 'apps.connections.open' ? /^Bearer xapp-/ : /^Bearer xoxb-/).test(auth)) return this.reply(res, method, params, { ok: false, error: 'not_authed' });
     const retryAfter = this.rateLimitOnce.get(method);
     if (retryAfter !== undefined) {
       this.rateLimitOnce.delete(method);
@@ -151,6 +154,8 @@ export class FakeSlackApi extends EventEmitter {
 
   private dispatch(method: string, p: Record<string, unknown>): Record<string, unknown> {
     switch (method) {
+      case 'apps.connections.open':
+        return this.socketUrl ? { ok: true, url: this.socketUrl } : { ok: false, error: 'socket_mode_not_enabled' };
       case 'auth.test':
         return { ok: true, url: `https://${this.team.domain}.slack.com/`, team: 'Acme', user: 'support-history', team_id: this.team.id, user_id: this.bot.userId, bot_id: this.bot.botId };
       case 'users.info': {

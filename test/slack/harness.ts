@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { stringify } from 'node:querystring';
 import { HttpServer } from '../../src/http/server.js';
 import type { SlackConfig } from '../../src/config.js';
+import type { Logger } from '../../src/logger.js';
 import { SlackAdapter, type SlackAdapterOptions } from '../../adapters/slack/index.js';
 import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
 import { FakeSlackApi, slackSignature } from '../fakes/slack-api.js';
@@ -25,7 +26,7 @@ export interface SlackHarness {
   sendEvent(event: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; text: string }>;
   /** Sends a slash command; returns the HTTP answer and the response_url id the adapter answers on. */
   command(command: string, text: string, userId: string): Promise<{ status: number; text: string; ms: number; responseId: string }>;
-  startAdapter(opts?: SlackAdapterOptions, config?: Partial<SlackConfig>): Promise<SlackAdapter>;
+  startAdapter(opts?: SlackAdapterOptions, config?: Partial<SlackConfig>, log?: Logger): Promise<SlackAdapter>;
   close(): Promise<void>;
 }
 
@@ -57,7 +58,7 @@ export async function startSlackHarness(file: string): Promise<SlackHarness> {
     http,
     port,
     adapter: null as unknown as SlackAdapter,
-    async startAdapter(opts = {}, config = {}) {
+    async startAdapter(opts = {}, config = {}, log = p.env.log) {
       const adapter = new SlackAdapter(
         {
           botToken: 'xoxb-test-token',
@@ -68,7 +69,7 @@ export async function startSlackHarness(file: string): Promise<SlackHarness> {
           agentUsers: ['UAGENT2'],
           ...config,
         },
-        { capture: p.capture, http, queues: p.queues, log: p.env.log },
+        { capture: p.capture, http, queues: p.queues, log },
         { backfillOnStart: false, retryConfig: { retries: 3, factor: 1, minTimeout: 5, maxTimeout: 20 }, ...opts },
       );
       await adapter.start();
