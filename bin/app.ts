@@ -9,6 +9,7 @@ import { loadTagger } from '../src/nlp/tagger.js';
 import type { PlatformAdapter } from '../src/platform.js';
 import { Queues } from '../src/queue.js';
 import { startWorkers, type WorkerHandle } from '../jobs/worker.js';
+import { startDigestWorker } from '../jobs/digest.js';
 import { createAdapters } from '../adapters/index.js';
 
 export type Mode = 'all' | 'bot' | 'worker';
@@ -54,6 +55,11 @@ export async function startApp(mode: Mode, config: Config, log: Logger, opts: { 
   }
   const port = await http.listen(config.port, config.host);
   for (const a of adapters) await a.start();
+  // The weekly digest posts through the adapters, so its worker runs where they are.
+  const digestWorker =
+    adapters.length > 0
+      ? await startDigestWorker({ adapters, config, log: log.child({ component: 'digest' }), redisUrl: config.redisUrl, prefix: config.queuePrefix })
+      : null;
 
   let stopping: Promise<void> | null = null;
   return {
@@ -64,6 +70,7 @@ export async function startApp(mode: Mode, config: Config, log: Logger, opts: { 
         log.info('shutting down');
         for (const a of adapters) await a.stop().catch((err) => log.error({ err: (err as Error).message, platform: a.platform }, 'adapter stop failed'));
         await http.close();
+        if (digestWorker) await digestWorker.close();
         if (worker) await worker.close();
         await queues.close();
         releaseLocks();

@@ -7,16 +7,19 @@ import { historyProjector } from '../src/history/index.js';
 import type { Logger } from '../src/logger.js';
 import type { Tagger } from '../src/nlp/types.js';
 import { QUEUE, workerConnection, type Queues, type TagJobData } from '../src/queue.js';
-import { createMaintenanceProcessor, SWEEP_EVERY_MS } from './maintenance.js';
+import { createMaintenanceProcessor, RESOLVE_QUIET_EVERY_MS, SWEEP_EVERY_MS } from './maintenance.js';
 import { createTagProcessor } from './tag.js';
+import { startRetagWorker, type RetagHandle } from './retag.js';
 
 export interface WorkerHandle {
   workers: Worker[];
+  /** The `retag` queue and worker: re-tags history tagged by another model version. */
+  retag: RetagHandle;
   close(): Promise<void>;
 }
 
 export interface StartWorkersOptions {
-  config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'tagConcurrency' | 'timeZone'>;
+  config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'tagConcurrency' | 'timeZone'> & Partial<Pick<Config, 'resolveAfterDays'>>;
   log: Logger;
   queues: Queues;
   tagger: Tagger;
@@ -44,11 +47,13 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<WorkerHan
     prefix: config.queuePrefix,
     concurrency: config.tagConcurrency,
   });
-  const maintenanceWorker = new Worker(QUEUE.maintenance, createMaintenanceProcessor(queues, log.child({ component: 'maintenance' })), {
+  const maintenanceWorker = new Worker(QUEUE.maintenance, createMaintenanceProcessor(queues, log.child({ component: 'maintenance' }), { resolveAfterDays: config.resolveAfterDays ?? 7 }), {
     connection: connection(),
     prefix: config.queuePrefix,
     concurrency: 1,
   });
+  // At start (when scheduling), history tagged by another model is re-tagged, once per model version.
+  const retag = await startRetagWorker({ connection, prefix: config.queuePrefix, queue: queues, model: opts.tagger.modelVersion, log: log.child({ component: 'retag' }), enqueueOnStart: opts.schedule !== false });
   const workers = [tagWorker, maintenanceWorker];
   for (const w of workers) {
     w.on('error', (err) => log.error({ err: err.message, queue: w.name }, 'worker error'));
@@ -59,6 +64,7 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<WorkerHan
   if (opts.schedule !== false) {
     try {
       await queues.maintenance.upsertJobScheduler('sweep-untagged', { every: SWEEP_EVERY_MS }, { name: 'sweep-untagged' });
+      await queues.maintenance.upsertJobScheduler('resolve-quiet', { every: RESOLVE_QUIET_EVERY_MS }, { name: 'resolve-quiet' });
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'could not schedule the untagged sweep; it runs at next start');
     }
@@ -66,9 +72,10 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<WorkerHan
   log.info({ concurrency: config.tagConcurrency, model: opts.tagger.modelVersion }, 'worker started');
   return {
     workers,
+    retag,
     async close() {
       // Stop taking jobs and let running ones finish.
-      await Promise.allSettled(workers.map((w) => w.close()));
+      await Promise.allSettled([...workers.map((w) => w.close()), retag.close()]);
       for (const c of connections) c.disconnect();
     },
   };

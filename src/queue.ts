@@ -17,7 +17,7 @@ export interface TagJobData {
   rev: number;
 }
 
-export type MaintenanceJobName = 'sweep-untagged';
+export type MaintenanceJobName = 'sweep-untagged' | 'resolve-quiet';
 
 export const TAG_JOB_OPTIONS: JobsOptions = {
   attempts: 10,
