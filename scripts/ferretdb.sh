@@ -10,7 +10,11 @@ VERSION=v1.24.2
 CACHE_DIR="${SUPPORT_HISTORY_CACHE:-$HOME/.cache/support-history}"
 TARGET="$CACHE_DIR/ferretdb-$VERSION"
 
-works() { [ -x "$1" ] && "$1" --version 2>/dev/null | grep -q "version: $VERSION"; }
+works() { # (no pipe into grep -q: with pipefail its early exit would fail the check)
+  [ -x "$1" ] || return 1
+  local out; out=$("$1" --version 2>/dev/null) || return 1
+  [[ "$out" == *"version: $VERSION"* ]]
+}
 
 for candidate in "${FERRETDB_BIN:-}" "$TARGET" "$(go env GOPATH 2>/dev/null)/bin/ferretdb"; do
   if [ -n "$candidate" ] && works "$candidate"; then echo "$candidate"; exit 0; fi
