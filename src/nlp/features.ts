@@ -59,6 +59,13 @@ function deletions(w: string): string[] {
   return out;
 }
 
+// Function words carry no need on their own: they are no unigram features (they still form stem pairs, e.g.
+// "money back", "log in"). natural's English stop words, less the ones that do mark a need.
+const KEEP = new Set(['not', 'no', 'cannot', 'where', 'how', 'when', 'why', 'back', 'out', 'off', 'up', 'down', 'again', 'still']);
+export const STOP_STEMS: ReadonlySet<string> = new Set(
+  natural.stopwords.filter((w) => !KEEP.has(w)).map((w) => natural.PorterStemmer.stem(w)),
+);
+
 const NUMBER = /^\d[\d.,-]*$/;
 const HAS_DIGIT = /\d/;
 
@@ -151,7 +158,8 @@ export class FeatureExtractor {
   /** Features of normalised words: stems and, if enabled, adjacent stem pairs. */
   features(normal: string[]): string[] {
     const stems = normal.map((w) => (w === '#num' ? w : this.stem(w)));
-    const out = new Set<string>(stems);
+    const out = new Set<string>();
+    for (const s of stems) if (!STOP_STEMS.has(s)) out.add(s);
     if (this.bigrams) for (let i = 1; i < stems.length; i++) out.add(`${stems[i - 1]}_${stems[i]}`);
     return [...out];
   }

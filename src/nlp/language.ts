@@ -30,6 +30,9 @@ const SCRIPTS: Array<[RegExp, string]> = [
   [/[\u0370-\u03FF]/g, 'el'],
 ];
 
+const ASCII = /^[\x00-\x7F]*$/;
+const LETTERS = /\p{L}/gu;
+
 export class LanguageDetector {
   /** word → languages that list it. */
   private readonly lists = new Map<string, string[]>();
@@ -47,8 +50,9 @@ export class LanguageDetector {
 
   /** ISO 639-1 code (or a script name when the language cannot be told, e.g. "cyrillic" → ru/uk decided below). */
   detect(text: string, words: string[]): string {
-    let letters = 0;
-    for (const ch of text) if (/\p{L}/u.test(ch)) letters++;
+    // Fast path: plain ASCII can only be a Latin-script language.
+    if (ASCII.test(text)) return words.length === 0 ? 'en' : this.latin(words);
+    const letters = text.match(LETTERS)?.length ?? 0;
     if (letters === 0) return 'en';
     for (const [re, lang] of SCRIPTS) {
       const n = text.match(re)?.length ?? 0;

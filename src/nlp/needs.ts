@@ -2,7 +2,7 @@
 // scored by summing a few numbers (pure). Confidences are the classifier's posteriors softened by a temperature;
 // needs below the threshold are dropped, so an empty list means no need (greetings, thanks, chit-chat, out of
 // scope). Several needs in one message: each clause is scored too and may add a need of its own.
-import { FeatureExtractor } from './features.js';
+import { FeatureExtractor, STOP_STEMS } from './features.js';
 import type { NeedScore } from './types.js';
 
 export const NONE = 'none';
@@ -35,6 +35,8 @@ export class NeedsScorer {
   private readonly logPrior: Float64Array;
   private readonly logUnseen: Float64Array;
   private readonly table: Map<string, Float64Array>;
+  /** Stem pairs: first stem → second stem → row. */
+  private readonly pairs = new Map<string, Map<string, Float64Array>>();
   readonly extractor: FeatureExtractor;
 
   constructor(private readonly params: NeedsParams) {
@@ -44,6 +46,14 @@ export class NeedsScorer {
     this.logUnseen = Float64Array.from(params.logUnseen);
     this.table = new Map(Object.entries(params.features).map(([f, v]) => [f, Float64Array.from(v)]));
     this.extractor = new FeatureExtractor({ vocabulary: params.vocabulary });
+    for (const [f, row] of this.table) {
+      const i = f.indexOf('_');
+      if (i <= 0) continue;
+      const a = f.slice(0, i);
+      let m = this.pairs.get(a);
+      if (!m) this.pairs.set(a, (m = new Map()));
+      m.set(f.slice(i + 1), row);
+    }
   }
 
   /** natural's Bayes log-scores for a feature list (unknown features are ignored, as natural does). */
@@ -84,26 +94,89 @@ export class NeedsScorer {
     return n;
   }
 
-  /** Needs of a message given as clauses of lower-case words (see tokens.ts `clauses`). */
-  classify(clauses: string[][]): NeedScore[] {
-    const all = clauses.length === 1 ? clauses[0]! : clauses.flat();
-    const found = new Map<string, number>();
-    const whole = this.extractor.features(this.extractor.normalWords(all));
-    const knownWhole = this.known(whole);
-    if (knownWhole === 0) return [];
-    const p = this.posteriors(whole, this.temperatureFor(knownWhole));
-    for (let c = 0; c < p.length; c++) {
-      if (c !== this.noneIndex && p[c]! >= this.params.threshold) found.set(this.classes[c]!, p[c]!);
+  /** Sums log P(feature | class) over one clause's features (each feature once per message, as natural counts). */
+  private accumulate(normal: string[], seen: Set<string>, acc: Float64Array): number {
+    const k = acc.length;
+    let known = 0;
+    let prev: string | null = null;
+    for (const w of normal) {
+      const stem = w === '#num' ? w : this.extractor.stem(w);
+      if (!seen.has(stem) && !STOP_STEMS.has(stem)) {
+        seen.add(stem);
+        const row = this.table.get(stem);
+        if (row) {
+          for (let c = 0; c < k; c++) acc[c]! += row[c]!;
+          known++;
+        }
+      }
+      if (prev !== null) {
+        const row = this.pairs.get(prev)?.get(stem);
+        if (row) {
+          const key = `${prev}_${stem}`;
+          if (!seen.has(key)) {
+            seen.add(key);
+            for (let c = 0; c < k; c++) acc[c]! += row[c]!;
+            known++;
+          }
+        }
+      }
+      prev = stem;
     }
-    if (clauses.length > 1) {
-      for (const clause of clauses) {
-        const normal = this.extractor.normalWords(clause);
-        if (normal.length < 2) continue;
-        const feats = this.extractor.features(normal);
-        const k = this.known(feats);
-        if (k < 2) continue;
-        const q = this.posteriors(feats, this.temperatureFor(k));
-        for (let c = 0; c < q.length; c++) {
+    return known;
+  }
+
+  private softmax(acc: Float64Array, known: number): Float64Array {
+    const k = acc.length;
+    const inv = 1 / this.temperatureFor(known);
+    const p = new Float64Array(k);
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) {
+      p[c] = this.logPrior[c]! + acc[c]!;
+      if (p[c]! > max) max = p[c]!;
+    }
+    let sum = 0;
+    for (let c = 0; c < k; c++) {
+      p[c] = Math.exp((p[c]! - max) * inv);
+      sum += p[c]!;
+    }
+    for (let c = 0; c < k; c++) p[c]! /= sum;
+    return p;
+  }
+
+  /**
+   * Needs of a message given as clauses of lower-case words (see tokens.ts `clauses`). The message's score is
+   * the sum of its clauses' (features shared between clauses counted once); a clause scored alone may add a need.
+   */
+  classify(clauseList: string[][]): NeedScore[] {
+    const k = this.classes.length;
+    const total = new Float64Array(k);
+    const seen = new Set<string>();
+    let knownTotal = 0;
+    const parts: Array<{ acc: Float64Array; known: number; normal: string[] }> = [];
+    for (const clause of clauseList) {
+      const normal = this.extractor.normalWords(clause);
+      const acc = new Float64Array(k);
+      const known = this.accumulate(normal, clauseList.length > 1 ? new Set() : seen, acc);
+      parts.push({ acc, known, normal });
+    }
+    if (clauseList.length > 1) {
+      // The whole message counts each feature once.
+      const all: string[] = [];
+      for (const part of parts) for (const w of part.normal) all.push(w);
+      knownTotal = this.accumulate(all, seen, total);
+    } else {
+      knownTotal = parts[0]?.known ?? 0;
+      if (parts[0]) total.set(parts[0].acc);
+    }
+    if (knownTotal === 0) return [];
+    const found = new Map<string, number>();
+    const p = this.softmax(total, knownTotal);
+    for (let c = 0; c < k; c++) if (c !== this.noneIndex && p[c]! >= this.params.threshold) found.set(this.classes[c]!, p[c]!);
+    if (parts.length > 1) {
+      for (const part of parts) {
+        if (part.normal.length < 2 || part.known < 2) continue;
+        const q = this.softmax(part.acc, part.known);
+        for (let c = 0; c < k; c++) {
           if (c === this.noneIndex || q[c]! < this.params.threshold + this.params.clauseMargin) continue;
           const name = this.classes[c]!;
           found.set(name, Math.max(found.get(name) ?? 0, q[c]!));

@@ -56,10 +56,14 @@ function discord(text: string): string {
   return t;
 }
 
+// Characters that start any markup handled here; text without them is already plain.
+const MARKUP = /[<>&`*_~|@#\[\]\r\u200B-\u200D\u2060\uFEFF-]|https?:|www\./i;
+
 /** Removes markup, mentions, code and quotes that are not the customer's own words. */
 export function normalizeChatText(text: string, platform: Platform): string {
+  if (!MARKUP.test(text)) return text.includes('\n') || text.includes('  ') || text !== text.trim() ? text.replace(/\s+/g, ' ').trim() : text;
   let t = text.replace(/\r\n?/g, '\n');
-  t = t.replace(/```[\s\S]*?(?:```|$)/g, ' ').replace(/`[^`\n]*`/g, ' '); // code blocks, inline code
+  if (t.includes('`')) t = t.replace(/```[\s\S]*?(?:```|$)/g, ' ').replace(/`[^`\n]*`/g, ' '); // code blocks, inline code
   t = platform === 'slack' ? slack(t) : discord(t);
   t = t
     .replace(/\b(?:https?:\/\/|www\.)\S+/gi, ' ') // URLs left in plain text

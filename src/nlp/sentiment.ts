@@ -82,27 +82,30 @@ export interface RuleScore {
 const ALPHA = 15;
 
 export class EnglishLexicon {
-  private readonly lexicon: Record<string, number>;
+  private readonly lexicon: Map<string, number>;
+  /** First words of the lexicon's two-word phrases ("can't stand", "not working"). */
+  private readonly phraseStarts = new Set<string>();
 
   constructor() {
     const afinn = (new natural.SentimentAnalyzer('English', undefined, 'afinn') as unknown as { vocabulary: Record<string, number> }).vocabulary;
-    this.lexicon = Object.assign(Object.create(null) as Record<string, number>, afinn, SUPPORT_OVERRIDES);
+    this.lexicon = new Map(Object.entries(Object.assign(Object.create(null) as Record<string, number>, afinn, SUPPORT_OVERRIDES)));
+    for (const k of this.lexicon.keys()) if (k.includes(' ')) this.phraseStarts.add(k.split(' ')[0]!);
   }
 
   word(w: string): number | undefined {
-    const v = this.lexicon[w];
+    const v = this.lexicon.get(w);
     if (v !== undefined) return v;
     if (/(.)\1\1/.test(w)) {
       // Elongated words: "soooo goooood" → "good".
       const two = w.replace(/(.)\1+/g, '$1$1');
       const one = w.replace(/(.)\1+/g, '$1');
-      return this.lexicon[two] ?? this.lexicon[one];
+      return this.lexicon.get(two) ?? this.lexicon.get(one);
     }
     return undefined;
   }
 
   phrase(a: string, b: string): number | undefined {
-    return this.lexicon[`${a} ${b}`];
+    return this.phraseStarts.has(a) ? this.lexicon.get(`${a} ${b}`) : undefined;
   }
 
   item(t: Token): number | undefined {
@@ -119,7 +122,7 @@ export class EnglishLexicon {
         let sum = 0;
         let n = 0;
         for (const part of t.value.split(/[_-]+/)) {
-          const v = this.lexicon[part];
+          const v = this.lexicon.get(part);
           if (v !== undefined && v !== 0) {
             sum += v;
             n++;

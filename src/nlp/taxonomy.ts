@@ -14,6 +14,8 @@ export interface Taxonomy {
 }
 
 const NEED_NAME = /^[a-z][a-z0-9_]{0,39}$/;
+/** Fewest example phrases a need without Bitext intents may have. */
+export const MIN_EXAMPLES = 5;
 
 /** Validates a parsed taxonomy file, naming every problem. */
 export function parseTaxonomy(raw: unknown, source = 'taxonomy'): Taxonomy {
@@ -36,9 +38,13 @@ export function parseTaxonomy(raw: unknown, source = 'taxonomy'): Taxonomy {
     if (seen.has(name)) problems.push(`needs[${i}]: duplicate need "${name}"`);
     seen.add(name);
     const intents = Array.isArray(need.bitextIntents) ? need.bitextIntents.filter((x): x is string => typeof x === 'string') : [];
-    const examples = Array.isArray(need.examples) ? need.examples.filter((x): x is string => typeof x === 'string' && x.trim() !== '') : [];
-    if (intents.length === 0 && examples.length < 5) {
-      problems.push(`need "${name}" has ${examples.length} example phrases; give at least 5 (or Bitext intents)`);
+    const rawExamples = Array.isArray(need.examples) ? need.examples : [];
+    const examples = rawExamples.filter((x): x is string => typeof x === 'string' && x.trim() !== '');
+    if (rawExamples.length !== examples.length) problems.push(`need "${name}" has ${rawExamples.length - examples.length} empty or non-text example phrase(s)`);
+    if (intents.length === 0 && examples.length === 0) {
+      problems.push(`need "${name}" is empty: give it example phrases (at least ${MIN_EXAMPLES}) or Bitext intents`);
+    } else if (intents.length === 0 && examples.length < MIN_EXAMPLES) {
+      problems.push(`need "${name}" has ${examples.length} example phrase(s); give at least ${MIN_EXAMPLES} (or Bitext intents)`);
     }
     needs.push({ name, bitextIntents: intents, examples });
   }

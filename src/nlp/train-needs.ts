@@ -121,7 +121,7 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
     return buffer;
   };
   classifier.train();
-  return extractParams(classifier, featureNames, vocabulary, opts);
+  return extractParams(classifier, featureNames, vocabulary, { threshold: data.taxonomy.threshold, ...opts });
 }
 
 interface ApparatusBayes {
@@ -157,7 +157,7 @@ export function extractParams(
     features,
     vocabulary,
     temperature: opts.temperature ?? 1,
-    temperaturePower: opts.temperaturePower ?? 0.5,
+    temperaturePower: opts.temperaturePower ?? 0.7,
     threshold: opts.threshold ?? 0.5,
     clauseMargin: opts.clauseMargin ?? 0.1,
   };

@@ -1,0 +1,111 @@
+// The needs model: the fast scorer reproduces natural's classifier, several needs per message, short and
+// misspelled chat, no-need chit-chat, and the taxonomy file's validation.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ModelError } from '../../src/errors.js';
+import natural from '../../src/nlp/natural.js';
+import { NeedsScorer } from '../../src/nlp/needs.js';
+import { parseTaxonomy } from '../../src/nlp/taxonomy.js';
+import { loadTagger } from '../../src/nlp/tagger.js';
+import { extractParams, trainNeeds } from '../../src/nlp/train-needs.js';
+import { loadTrainingData } from '../../src/nlp/training-data.js';
+
+const tagger = loadTagger();
+const needsOf = (text: string) => tagger.tag({ text, platform: 'slack', role: 'customer' }).needs.map((n) => n.need);
+
+describe('the fast scorer', () => {
+  it('gives the same posteriors as the natural BayesClassifier it was read from', () => {
+    const c = new natural.BayesClassifier();
+    const docs: Array<[string[], string]> = [
+      [['refund', 'money', 'back'], 'refund'],
+      [['refund', 'status'], 'refund'],
+      [['where', 'packag'], 'delivery'],
+      [['packag', 'late', 'deliveri'], 'delivery'],
+      [['hello', 'there'], 'none'],
+      [['thank', 'you'], 'none'],
+    ];
+    for (const [f, l] of docs) c.addDocument(f, l);
+    c.train();
+    const names = Object.keys((c as unknown as { features: Record<string, number> }).features);
+    const scorer = new NeedsScorer(extractParams(c, names, []));
+    for (const obs of [['refund', 'packag'], ['late', 'deliveri'], ['thank'], ['money', 'back', 'hello']]) {
+      const ours = scorer.posteriors(obs, 1);
+      const theirs = c.getClassifications(obs);
+      const total = theirs.reduce((s, x) => s + x.value, 0);
+      for (const t of theirs) expect(ours[scorer.classes.indexOf(t.label)]).toBeCloseTo(t.value / total, 4);
+    }
+  });
+});
+
+describe('needs on chat', () => {
+  it('finds needs in short, misspelled messages', () => {
+    expect(needsOf('refund?')).toEqual(['refund']);
+    expect(needsOf('where is my pakage')).toEqual(['delivery']);
+    expect(needsOf('i was chargd twice')).toEqual(['billing']);
+    expect(needsOf('forgot my pasword')).toEqual(['account']);
+    expect(needsOf('my acct is locked')).toEqual(['account']);
+  });
+
+  it('gives several needs for a message that states several', () => {
+    expect(needsOf('the invoice is wrong and i want to talk to a human').sort()).toEqual(['billing', 'contact']);
+    expect(needsOf('please cancel my order. also how do I unsubscribe from the newsletter?').sort()).toEqual(['cancellation', 'subscription']);
+  });
+
+  it('gives no need for greetings, thanks and chit-chat, and every need has a confidence', () => {
+    for (const t of ['hi', 'thanks!!', 'lol ok', 'good morning team', 'have a nice weekend', 'what is the weather like']) expect(needsOf(t)).toEqual([]);
+    const r = tagger.tag({ text: 'I want my money back', platform: 'slack', role: 'customer' });
+    expect(r.needs[0]).toMatchObject({ need: 'refund' });
+    expect(r.needs[0]!.confidence).toBeGreaterThan(0.5);
+    expect(r.needs[0]!.confidence).toBeLessThanOrEqual(1);
+  });
+
+  it('gives agents no needs', () => {
+    expect(tagger.tag({ text: 'I can refund your order', platform: 'slack', role: 'agent' }).needs).toEqual([]);
+  });
+});
+
+describe('taxonomy file', () => {
+  const need = (name: string, examples: string[] = ['a b', 'c d', 'e f', 'g h', 'i j']) => ({ name, bitextIntents: [], examples });
+
+  it('accepts a team taxonomy with needs of its own', () => {
+    const t = parseTaxonomy({ version: 2, threshold: 0.5, needs: [need('bug'), need('how_to')] });
+    expect(t.needs.map((n) => n.name)).toEqual(['bug', 'how_to']);
+  });
+
+  it('names an empty need', () => {
+    expect(() => parseTaxonomy({ needs: [need('bug'), need('feature_request', [])] }, 'taxonomy.json')).toThrow(/taxonomy\.json: need "feature_request" is empty/);
+  });
+
+  it('names duplicate needs', () => {
+    expect(() => parseTaxonomy({ needs: [need('bug'), need('bug')] })).toThrow(/duplicate need "bug"/);
+  });
+
+  it('names a need with too few examples', () => {
+    expect(() => parseTaxonomy({ needs: [need('bug', ['it crashes', 'error 500'])] })).toThrow(/need "bug" has 2 example phrase\(s\); give at least 5/);
+  });
+
+  it('rejects blank examples, bad names, reserved "none" and a bad threshold, all in one error', () => {
+    let err: unknown;
+    try {
+      parseTaxonomy({ threshold: 2, needs: [need('Bad Name'), need('none'), need('x', ['a', '', 'b', 'c', 'd', 'e'])] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ModelError);
+    const msg = (err as Error).message;
+    expect(msg).toMatch(/threshold must be/);
+    expect(msg).toMatch(/needs\[0\]\.name/);
+    expect(msg).toMatch(/"none" is reserved/);
+    expect(msg).toMatch(/need "x" has 1 empty/);
+  });
+
+  it('stops training on an invalid taxonomy file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sh-tax-'));
+    writeFileSync(join(dir, 'taxonomy.json'), JSON.stringify({ needs: [need('bug'), need('bug')] }));
+    writeFileSync(join(dir, 'none-examples.json'), JSON.stringify({ texts: ['hi'] }));
+    expect(() => trainNeeds(loadTrainingData(pathToFileURL(dir + '/')))).toThrow(ModelError);
+  });
+});
