@@ -3,6 +3,7 @@ import { loadConfig, readEnv } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import { startApp, type Mode } from './app.js';
+import { isOperatorCommand, OPERATOR_USAGE, runOperatorCommand } from './commands/index.js';
 
 const USAGE = `usage: support-history <command>
 
@@ -10,7 +11,7 @@ commands:
   start     run the bot and the worker in one process
   bot       run the bot only (platform adapters, HTTP endpoint)
   worker    run the BullMQ worker only (tagging, maintenance)
-`;
+${OPERATOR_USAGE}`;
 
 async function runServer(mode: Mode): Promise<void> {
   let config;
@@ -62,6 +63,7 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(USAGE);
       return;
     default:
+      if (isOperatorCommand(command)) return runOperatorCommand(command, argv.slice(1));
       process.stderr.write(`support-history: unknown command "${command}"\n\n${USAGE}`);
       process.exit(2);
   }

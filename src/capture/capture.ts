@@ -3,7 +3,8 @@
 import type { Logger } from '../logger.js';
 import { Checkpoint, Conversation, Customer, Message, Workspace, type Role } from '../db/models.js';
 import { CaptureValidationError, QueueUnavailableError } from '../errors.js';
-import { checkpointKey, identityKey, messageKey, nameKey, workspaceKey } from './keys.js';
+import { checkpointKey, identityKey, messageKey, workspaceKey } from './keys.js';
+import { chooseConversation, conversationInsertFields, customerInsertFields, customerSetFields, firstLine, newMessageDocument } from './documents.js';
 import type { CapturedMessage } from './types.js';
 import { validateCapturedMessage } from './validate.js';
 import { withDocLock } from '../db/doc-lock.js';
@@ -41,14 +42,6 @@ export interface CaptureOptions {
   conversationWindowMinutes: number;
   maxMessageChars: number;
   now?: () => Date;
-}
-
-const FIRST_LINE_CHARS = 200;
-
-function firstLine(text: string | null | undefined): string | null {
-  if (!text) return null;
-  const line = text.split('\n').find((l) => l.trim() !== '') ?? '';
-  return line.length > FIRST_LINE_CHARS ? `${line.slice(0, FIRST_LINE_CHARS - 1)}…` : line;
 }
 
 export class CaptureService {
@@ -120,31 +113,17 @@ export class CaptureService {
     const idKey = identityKey(msg.platform, msg.workspaceId, author.userId);
     const linked = await Customer.findOne({ 'identities.key': idKey }, { _id: 1 }).lean();
     const id = linked?._id ?? idKey;
-    const set: Record<string, unknown> = { external: author.external === true };
-    if (author.name) Object.assign(set, { name: author.name, nameKey: nameKey(author.name) });
-    if (author.email) set.email = author.email.toLowerCase();
-    if (author.company) set.company = author.company;
+    const set = customerSetFields(msg);
     await withDocLock('customers', id, () => this.writeCustomer(msg, id, idKey, set));
     return id;
   }
 
   private async writeCustomer(msg: CapturedMessage, id: string, idKey: string, set: Record<string, unknown>): Promise<void> {
-    const author = msg.author!;
     try {
       await Customer.collection.updateOne(
         { _id: id as never },
         {
-          $setOnInsert: {
-            platform: msg.platform,
-            workspaceId: msg.workspaceId,
-            identities: [
-              { key: idKey, platform: msg.platform, workspaceId: msg.workspaceId, userId: author.userId, name: author.name ?? null, email: author.email ?? null },
-            ],
-            counts: { conversations: 0, messages: 0 },
-            needs: {},
-            sentiment: { sum: 0, count: 0, positive: 0, neutral: 0, negative: 0 },
-            ops: [],
-          },
+          $setOnInsert: customerInsertFields(msg, idKey),
           $set: set,
           $min: { firstContactAt: msg.ts },
           $max: { lastContactAt: msg.ts },
@@ -161,27 +140,23 @@ export class CaptureService {
   /** Picks the conversation a new message belongs to (see DESIGN.md: threads, and channel runs within a window). */
   private async conversationFor(msg: CapturedMessage, key: string, customerId: string | null): Promise<string> {
     const threadId = msg.threadId ?? null;
-    if (threadId !== null && threadId !== msg.messageId) {
-      const rootKey = this.key(msg, threadId);
-      const root = await Message.findById(rootKey, { conversationId: 1 }).lean();
-      return root?.conversationId ?? rootKey;
-    }
-    if (threadId !== null) {
-      // A thread root: its replies may have arrived first (backfill) and opened the conversation.
-      const existing = await Conversation.exists({ _id: key });
-      if (existing) return key;
-    }
-    const since = new Date(msg.ts.getTime() - this.windowMs);
-    const filter: Record<string, unknown> = {
-      platform: msg.platform,
-      workspaceId: msg.workspaceId,
-      channelId: msg.channelId,
-      lastMessageAt: { $gte: since, $lte: new Date(msg.ts.getTime() + this.windowMs) },
-    };
-    // A customer's run of channel messages; an agent's or bot's channel message joins the latest conversation.
-    if (customerId !== null) filter.customerId = customerId;
-    const recent = await Conversation.findOne(filter, { _id: 1 }).sort({ lastMessageAt: -1 }).lean();
-    return recent?._id ?? key;
+    const rootKey = threadId !== null && threadId !== msg.messageId ? this.key(msg, threadId) : null;
+    return chooseConversation(msg, key, rootKey, customerId, this.windowMs, {
+      conversationOfMessage: async (k) => (await Message.findById(k, { conversationId: 1 }).lean())?.conversationId ?? null,
+      conversationExists: async (id) => (await Conversation.exists({ _id: id })) !== null,
+      recentConversation: async ({ from, to, customerId: owner }) => {
+        const filter: Record<string, unknown> = {
+          platform: msg.platform,
+          workspaceId: msg.workspaceId,
+          channelId: msg.channelId,
+          lastMessageAt: { $gte: from, $lte: to },
+        };
+        // A customer's run of channel messages; an agent's or bot's channel message joins the latest conversation.
+        if (owner !== null) filter.customerId = owner;
+        const recent = await Conversation.findOne(filter, { _id: 1 }).sort({ lastMessageAt: -1 }).lean();
+        return recent?._id ?? null;
+      },
+    });
   }
 
   private touchConversation(msg: CapturedMessage, conversationId: string, customerId: string | null): Promise<void> {
@@ -190,23 +165,8 @@ export class CaptureService {
 
   private async writeConversation(msg: CapturedMessage, conversationId: string, customerId: string | null): Promise<void> {
     const role: Role = msg.author!.role;
-    const isThread = msg.threadId !== null && msg.threadId !== undefined;
     const update: Record<string, unknown> = {
-      $setOnInsert: {
-        platform: msg.platform,
-        workspaceId: msg.workspaceId,
-        channelId: msg.channelId,
-        kind: isThread ? 'thread' : 'channel',
-        threadId: isThread ? msg.threadId : null,
-        status: 'open',
-        firstAgentReplyAt: null,
-        firstResponseMs: null,
-        resolvedAt: null,
-        counts: { messages: 0, customerMessages: 0, agentMessages: 0 },
-        needs: {},
-        sentiment: { sum: 0, count: 0, positive: 0, neutral: 0, negative: 0 },
-        ops: [],
-      },
+      $setOnInsert: conversationInsertFields(msg),
       $min: { startedAt: msg.ts },
       $max: { lastMessageAt: msg.ts, ...(role === 'customer' ? { lastCustomerMessageAt: msg.ts } : {}) },
     };
@@ -273,29 +233,7 @@ export class CaptureService {
     await this.touchConversation(msg, conversationId, authorCustomerId);
     const conv = await Conversation.findById(conversationId, { customerId: 1 }).lean();
     const customerId = authorCustomerId ?? conv?.customerId ?? null;
-    const doc = {
-      platform: msg.platform,
-      workspaceId: msg.workspaceId,
-      channelId: msg.channelId,
-      messageId: msg.messageId,
-      threadId: msg.threadId ?? null,
-      conversationId,
-      customerId,
-      author: { userId: author.userId, name: author.name ?? null, role: author.role },
-      text: msg.text ?? null,
-      attachments: msg.attachments ?? [],
-      ts: msg.ts,
-      editedAt: msg.editedAt ?? null,
-      deletedAt: msg.deletedAt ?? null,
-      permalink: msg.permalink ?? null,
-      source: msg.source ?? 'live',
-      capturedAt: this.now(),
-      rev: 0,
-      needsTagging: true,
-      tags: null,
-      counted: null,
-      pending: null,
-    };
+    const doc = newMessageDocument(msg, conversationId, customerId, this.now());
     let inserted: boolean;
     try {
       const res = await Message.collection.updateOne({ _id: key as never }, { $setOnInsert: doc }, { upsert: true });

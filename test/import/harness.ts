@@ -1,0 +1,75 @@
+// A test file's import stack: its own database and queue prefix, CaptureService and Queues (no worker:
+// tagging is the worker's job and is covered by the pipeline tests).
+import { CaptureService } from '../../src/capture/capture.js';
+import { Checkpoint, Conversation, Customer, Message, Workspace } from '../../src/db/models.js';
+import { runImport, type ImportSummary } from '../../src/import/run.js';
+import type { ExportContent } from '../../src/import/types.js';
+import { Queues } from '../../src/queue.js';
+import { cleanupTestEnv, connectTestDb, testEnv, type TestEnv } from '../helpers/env.js';
+
+export interface ImportHarness {
+  env: TestEnv;
+  queues: Queues;
+  capture: CaptureService;
+  run(content: ExportContent, via?: 'bulk' | 'capture'): Promise<ImportSummary>;
+  /** Every stored document, sorted, without the fields that record when they were written. */
+  snapshot(): Promise<Record<string, unknown[]>>;
+  /** Empties the database and the tag queue. */
+  clear(): Promise<void>;
+  tagJobIds(): Promise<string[]>;
+  /** A MONGO_URL naming this file's database, for child processes. */
+  mongoUrl(): string;
+  close(): Promise<void>;
+}
+
+const NOW = new Date('2026-11-25T06:00:00Z');
+
+/**
+ * Drops the fields that record when a document was written, and top-level fields that are null or empty
+ * arrays: FerretDB 1.24 leaves those out of a document an upsert creates from $setOnInsert, while an insert
+ * keeps them, and every query treats a missing field as null.
+ */
+function strip(doc: Record<string, unknown>): Record<string, unknown> {
+  const { capturedAt: _c, createdAt: _w, updatedAt: _u, ...rest } = doc;
+  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && !(Array.isArray(v) && v.length === 0)));
+}
+
+export async function startImportHarness(file: string): Promise<ImportHarness> {
+  const env = testEnv(file);
+  await connectTestDb(env);
+  const queues = new Queues({ redisUrl: env.redisUrl, prefix: env.prefix, log: env.log });
+  const capture = new CaptureService({ queue: queues, log: env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000, now: () => NOW });
+  const h: ImportHarness = {
+    env,
+    queues,
+    capture,
+    run: (content, via = 'bulk') =>
+      runImport(content, { via, capture, queues, log: env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000, now: () => NOW, chunkSize: 7 }),
+    async snapshot() {
+      const out: Record<string, unknown[]> = {};
+      for (const m of [Workspace, Customer, Conversation, Message, Checkpoint]) {
+        const docs = (await m.collection.find({}).toArray()) as Array<Record<string, unknown>>;
+        out[m.collection.collectionName] = docs.map(strip).sort((a, b) => String(a._id).localeCompare(String(b._id)));
+      }
+      return out;
+    },
+    async clear() {
+      for (const m of [Workspace, Customer, Conversation, Message, Checkpoint]) await m.collection.deleteMany({});
+      await queues.tag.obliterate({ force: true });
+    },
+    async tagJobIds() {
+      const jobs = await queues.tag.getJobs(['waiting', 'active', 'completed', 'delayed', 'failed', 'prioritized']);
+      return jobs.map((j) => j.id!).sort();
+    },
+    mongoUrl() {
+      const u = new URL(env.mongoUrl);
+      u.pathname = `/${env.dbName}`;
+      return u.toString();
+    },
+    async close() {
+      await queues.close();
+      await cleanupTestEnv(env);
+    },
+  };
+  return h;
+}
