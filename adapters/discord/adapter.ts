@@ -34,6 +34,10 @@ export interface DiscordAdapterEvents {
   /** An event that is not captured (out of scope, system message, own message…). */
   skipped: [info: { messageId: string; reason: string }];
   backfill: [stats: BackfillStats];
+  /** A storage failure: the event waits in the retry buffer. */
+  buffered: [msg: CapturedMessage, err: Error];
+  /** The retry buffer overflowed: the event was dropped (its channel is backfilled from before it). */
+  dropped: [msg: CapturedMessage];
   command: [name: string, outcome: CommandOutcome];
 }
 
@@ -64,7 +68,11 @@ export class DiscordAdapter extends EventEmitter<DiscordAdapterEvents> implement
     this.reader = new DiscordReader(this.client, this.policy, this.log);
     this.buffer = new CaptureBuffer(ctx.capture, this.log.child({ part: 'buffer' }), opts.buffer);
     this.buffer.on('captured', (msg, outcome: CaptureOutcome) => this.emit('captured', msg, outcome.status));
-    this.buffer.on('dropped', (msg) => this.backfiller.noteDropped(msg));
+    this.buffer.on('buffered', (msg, err) => this.emit('buffered', msg, err));
+    this.buffer.on('dropped', (msg) => {
+      this.backfiller.noteDropped(msg);
+      this.emit('dropped', msg);
+    });
     this.backfiller = new Backfiller(
       this.client,
       this.reader,

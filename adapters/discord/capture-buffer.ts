@@ -21,6 +21,7 @@ export interface CaptureBufferOptions {
 export interface CaptureBufferEvents {
   captured: [msg: CapturedMessage, outcome: CaptureOutcome];
   rejected: [msg: CapturedMessage, err: Error];
+  /** Each event that enters the buffer, once (with the latest storage error). */
   buffered: [msg: CapturedMessage, err: Error];
   dropped: [msg: CapturedMessage];
 }
@@ -28,6 +29,7 @@ export interface CaptureBufferEvents {
 export class CaptureBuffer extends EventEmitter<CaptureBufferEvents> {
   private readonly queue: CapturedMessage[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private lastError: Error = new Error('storage unavailable');
   private flushing = false;
   private attempt = 0;
   private readonly maxBuffered: number;
@@ -52,13 +54,12 @@ export class CaptureBuffer extends EventEmitter<CaptureBufferEvents> {
   /** Captures now, or (after a storage failure, or behind earlier failures) buffers. Never throws. */
   async submit(msg: CapturedMessage): Promise<void> {
     if (this.queue.length > 0 || this.flushing) {
+      // Behind earlier failures: keep the order (an edit must not overtake its message).
       this.enqueue(msg);
       return;
     }
     const ok = await this.tryOne(msg);
-    if (!ok) {
-      this.enqueue(msg);
-    }
+    if (!ok) this.enqueue(msg);
   }
 
   /** Returns false on a storage failure (retry later); true when stored or rejected for good. */
@@ -72,17 +73,18 @@ export class CaptureBuffer extends EventEmitter<CaptureBufferEvents> {
         this.emit('rejected', msg, err);
         return true;
       }
+      this.lastError = err as Error;
       this.log.warn(
         { workspaceId: msg.workspaceId, channelId: msg.channelId, messageId: msg.messageId, kind: msg.kind, err: (err as Error).message, buffered: this.queue.length },
         'capture failed; buffered for retry',
       );
-      this.emit('buffered', msg, err as Error);
       return false;
     }
   }
 
   private enqueue(msg: CapturedMessage): void {
     this.queue.push(msg);
+    this.emit('buffered', msg, this.lastError);
     while (this.queue.length > this.maxBuffered) {
       const dropped = this.queue.shift()!;
       this.log.error(

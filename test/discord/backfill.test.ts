@@ -29,7 +29,7 @@ function nextBackfill(reason: string): Promise<BackfillStats> {
 beforeAll(async () => {
   f = await startDiscordFixture(import.meta.filename, {
     start: false,
-    adapter: { backfill: { pageSize: 50 } },
+    adapter: { backfill: { pageSize: 25 } },
     async beforeStart(fake, p) {
       const now = Date.now();
       // Captured before the bot went down: the anchor is the support channel's checkpoint.
@@ -40,7 +40,7 @@ beforeAll(async () => {
         author: { userId: USERS.ada.id, name: 'Ada Lovelace', role: 'customer' }, text: down.anchor.content, ts: new Date(down.anchor.timestamp),
       });
       // Posted while the bot was down (no gateway session: nothing is dispatched).
-      down.bulk = Array.from({ length: 120 }, (_, i) => fake.post(IDS.support, i % 2 ? USERS.al : USERS.bo, `outage message ${i}`, { at: new Date(now - HOUR + i * 1000) }));
+      down.bulk = Array.from({ length: 60 }, (_, i) => fake.post(IDS.support, i % 2 ? USERS.al : USERS.bo, `outage message ${i}`, { at: new Date(now - HOUR + i * 1000) }));
       down.root = fake.post(IDS.support, USERS.ada, 'thread root while down');
       const t = fake.startThread(IDS.support, down.root.id, 'while down', USERS.ada);
       down.threadReplies = [fake.post(t.id, USERS.al, 'reply 1'), fake.post(t.id, USERS.ada, 'reply 2')];
@@ -54,37 +54,40 @@ beforeAll(async () => {
   const first = once(f.adapter, 'backfill');
   await f.adapter.start();
   [firstBackfill] = (await first) as [BackfillStats];
-});
+}, 300_000);
 afterAll(async () => {
   await f?.close();
 });
 
-async function storedOnce(channelId: string, m: FakeMessage): Promise<void> {
-  expect(await Message.countDocuments({ messageId: m.id })).toBe(1);
-  expect(f.captured.filter((c) => c.msg.messageId === m.id && c.status === 'stored')).toHaveLength(1);
-  const k = key(channelId, m.id);
-  expect(await f.p.queues.tag.getJob(tagJobId(k, 0))).toBeTruthy();
-  expect(await f.p.queues.tag.getJob(tagJobId(k, 1))).toBeFalsy();
+/** Each message stored once (one document, one 'stored' outcome, one tag job). */
+async function storedOnce(channelId: string, ...ms: FakeMessage[]): Promise<void> {
+  const ids = ms.map((m) => m.id);
+  expect(await Message.countDocuments({ messageId: { $in: ids } })).toBe(ms.length);
+  const stored = f.captured.filter((c) => ids.includes(c.msg.messageId) && c.status === 'stored').map((c) => c.msg.messageId);
+  expect(stored.sort()).toEqual([...ids].sort());
+  const jobs = await Promise.all(ids.flatMap((id) => [0, 1].map((rev) => f.p.queues.tag.getJob(tagJobId(key(channelId, id), rev)))));
+  expect(jobs.map((j) => Boolean(j))).toEqual(ids.flatMap(() => [true, false]));
 }
 
 describe('discord backfill', () => {
   it('on start, captures everything posted after the checkpoint: paginated, through a 429, archived threads and forum posts', async () => {
     expect(firstBackfill.reason).toBe('ready');
     expect(firstBackfill.failed).toBe(0);
-    // 120 channel messages + thread root + 2 replies + forum starter and reply; the anchor is seen again (margin).
-    expect(firstBackfill.statuses).toEqual({ stored: 125, duplicate: 1 });
+    // 60 channel messages + thread root + 2 replies + forum starter and reply; the anchor is seen again (margin).
+    expect(firstBackfill.statuses).toEqual({ stored: 65, duplicate: 1 });
     expect(await Message.countDocuments({ messageId: down.old.id })).toBe(0);
-    for (const m of [...down.bulk, down.root]) await storedOnce(IDS.support, m);
+    await storedOnce(IDS.support, ...down.bulk, down.root, ...down.threadReplies);
+    await storedOnce(IDS.forum, ...down.forum);
     for (const m of down.threadReplies) expect(await Message.findById(key(IDS.support, m.id)).lean()).toMatchObject({ source: 'backfill', threadId: down.root.id });
     for (const m of down.forum) expect(await Message.findById(key(IDS.forum, m.id)).lean()).toMatchObject({ source: 'backfill' });
     expect((await Message.findById(key(IDS.support, down.bulk[1]!.id)).lean())?.author?.role).toBe('agent');
-    // Paginated by `after` (pages of 50), and the 429 was retried, not skipped.
+    // Paginated by `after` (pages of 25), and the 429 was retried, not skipped.
     const fetches = f.fake.callsTo('GET', new RegExp(`^/channels/${IDS.support}/messages$`));
     expect(fetches.filter((c) => c.status === 429)).toHaveLength(1);
     expect(fetches.filter((c) => c.status === 200).length).toBeGreaterThanOrEqual(3);
-    expect(fetches.every((c) => c.query.after !== undefined && c.query.limit === '50')).toBe(true);
+    expect(fetches.every((c) => c.query.after !== undefined && c.query.limit === '25')).toBe(true);
     expect(f.fake.callsTo('GET', new RegExp(`^/channels/${IDS.support}/threads/archived/public$`))).not.toHaveLength(0);
-  });
+  }, 90_000);
 
   it('after a dropped connection and a RESUME (events replayed), captures the missed messages once', async () => {
     const live = f.fake.post(IDS.support, USERS.bo, 'before the drop');
@@ -112,10 +115,8 @@ describe('discord backfill', () => {
     const stats = await again;
     expect(f.fake.gateway.identifies).toBe(2);
     expect(stats.statuses.stored).toBe(3);
-    for (const m of missed) {
-      await storedOnce(IDS.support, m);
-      expect((await Message.findById(key(IDS.support, m.id)).lean())?.source).toBe('backfill');
-    }
+    await storedOnce(IDS.support, ...missed);
+    for (const m of missed) expect((await Message.findById(key(IDS.support, m.id)).lean())?.source).toBe('backfill');
     await storedOnce(IDS.forum, starter);
     expect((await Message.findById(key(IDS.forum, starter.id)).lean())?.threadId).toBe(thread.id);
     // Live capture works on the new session.

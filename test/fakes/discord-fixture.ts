@@ -5,6 +5,7 @@ import { DiscordAdapter, type DiscordAdapterOptions } from '../../adapters/disco
 import type { CaptureStatus } from '../../src/capture/capture.js';
 import type { CapturedMessage } from '../../src/capture/types.js';
 import { loadConfig } from '../../src/config.js';
+import type { CaptureService } from '../../src/capture/capture.js';
 import { HttpServer } from '../../src/http/server.js';
 import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
 import { FakeDiscord } from './discord-rest.js';
@@ -68,7 +69,13 @@ export function buildGuild(fake: FakeDiscord): void {
 
 export async function startDiscordFixture(
   file: string,
-  opts: { start?: boolean; adapter?: Partial<DiscordAdapterOptions>; beforeStart?: (fake: FakeDiscord, p: Pipeline) => Promise<void> | void } = {},
+  opts: {
+    start?: boolean;
+    adapter?: Partial<DiscordAdapterOptions>;
+    beforeStart?: (fake: FakeDiscord, p: Pipeline) => Promise<void> | void;
+    /** Puts something between the adapter and the real capture service (to cut storage off, say). */
+    wrapCapture?: (real: CaptureService) => Pick<CaptureService, 'capture'>;
+  } = {},
 ): Promise<DiscordFixture> {
   const p = await startPipeline(file);
   const fake = new FakeDiscord(IDS.app, TOKEN);
@@ -85,20 +92,22 @@ export async function startDiscordFixture(
   }).discord!;
   const adapter = new DiscordAdapter(
     { config, timeZone: 'UTC', readyTimeoutMs: 20_000, ...opts.adapter },
-    { capture: p.capture, http: new HttpServer(p.env.log), queues: p.queues, log: p.env.log },
+    { capture: (opts.wrapCapture ? opts.wrapCapture(p.capture) : p.capture) as CaptureService, http: new HttpServer(p.env.log), queues: p.queues, log: p.env.log },
   );
   const captured: DiscordFixture['captured'] = [];
   const skipped: DiscordFixture['skipped'] = [];
   const tick = new EventTarget();
+  // Checked after every listener of the event has run (a test's own listeners included).
+  const poke = () => setImmediate(() => tick.dispatchEvent(new Event('tick')));
   adapter.on('captured', (msg, status) => {
     captured.push({ msg, status });
-    tick.dispatchEvent(new Event('tick'));
+    poke();
   });
   adapter.on('skipped', (s) => {
     skipped.push(s);
-    tick.dispatchEvent(new Event('tick'));
+    poke();
   });
-  adapter.on('backfill', () => tick.dispatchEvent(new Event('tick')));
+  for (const ev of ['backfill', 'buffered', 'dropped', 'command'] as const) adapter.on(ev, () => poke());
   const until = (pred: () => boolean, what: string, timeoutMs = 15_000) =>
     new Promise<void>((resolve, reject) => {
       if (pred()) return resolve();
