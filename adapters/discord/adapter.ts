@@ -1,7 +1,20 @@
 // The Discord adapter: gateway events → CapturedMessage → capture; backfill on READY and RESUME; slash
 // commands; the weekly digest posted into a channel. Per channel, events are handled in arrival order.
 import { EventEmitter, once } from 'node:events';
-import { Events, Routes, type Client, type Message, type PartialMessage, type ReadonlyCollection, type Snowflake } from 'discord.js';
+import {
+  Events,
+  Routes,
+  type Client,
+  type Message,
+  type MessageReaction,
+  type PartialMessage,
+  type PartialMessageReaction,
+  type PartialUser,
+  type ReadonlyCollection,
+  type Snowflake,
+  type User,
+} from 'discord.js';
+import { resolveConversation, type ResolveOutcome } from '../../src/history/index.js';
 import type { CaptureOutcome, CaptureStatus } from '../../src/capture/capture.js';
 import type { CapturedMessage } from '../../src/capture/types.js';
 import type { DiscordConfig } from '../../src/config.js';
@@ -15,7 +28,7 @@ import { COMMANDS } from './commands.js';
 import { DiscordReader, type ResolvedChannel } from './extract.js';
 import { CommandHandler, type CommandOutcome } from './interactions.js';
 import { DiscordMappingError, mapDelete, mapEdit, mapNew, type MapResult } from './mapper.js';
-import { channelInScope, guildInScope, type DiscordPolicy } from './policy.js';
+import { channelInScope, guildInScope, isAgent, type DiscordPolicy } from './policy.js';
 import { renderDigest } from './render.js';
 
 export interface DiscordAdapterOptions {
@@ -39,7 +52,12 @@ export interface DiscordAdapterEvents {
   /** The retry buffer overflowed: the event was dropped (its channel is backfilled from before it). */
   dropped: [msg: CapturedMessage];
   command: [name: string, outcome: CommandOutcome];
+  /** An agent's ✅ reaction was handled. */
+  resolved: [info: { messageId: string; status: ResolveOutcome['status'] }];
 }
+
+/** Reactions an agent adds to mark a conversation resolved. */
+export const RESOLVE_EMOJI: ReadonlySet<string> = new Set(['✅', '☑️', '✔️']);
 
 export class DiscordAdapter extends EventEmitter<DiscordAdapterEvents> implements PlatformAdapter {
   readonly platform = 'discord' as const;
@@ -161,6 +179,7 @@ export class DiscordAdapter extends EventEmitter<DiscordAdapterEvents> implement
         for (const id of msgs.keys()) await this.onDelete(id, channel.id, channel.guildId);
       }),
     );
+    c.on(Events.MessageReactionAdd, (r, user) => this.inChannel(r.message.channelId, () => this.onReaction(r, user)));
     c.on(Events.InteractionCreate, (i) => void this.commands.handle(i));
   }
 
@@ -219,6 +238,21 @@ export class DiscordAdapter extends EventEmitter<DiscordAdapterEvents> implement
     const where = await this.where(channelId, guildId);
     if (!where) return this.skip(id, 'not a support channel');
     await this.guard(id, () => this.submit(id, mapDelete({ id, guildId: where.guildId, channel: where.facts, deletedAt: new Date() })));
+  }
+
+  /** An agent's ✅ on a message resolves its conversation (a thread's or forum post's, or the message's own). */
+  private async onReaction(reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser): Promise<void> {
+    if (!RESOLVE_EMOJI.has(reaction.emoji.name ?? '') || user.bot) return;
+    const msg = reaction.message;
+    const where = await this.where(msg.channelId, msg.guildId);
+    if (!where) return;
+    const guild = this.client.guilds.cache.get(where.guildId);
+    if (!guild) return;
+    if (!isAgent(this.policy, user.id, await this.reader.roles(guild, user.id, null))) return; // a customer's ✅ is just a reaction
+    const ref = where.facts.isThread && where.facts.parentId ? { channelId: where.facts.parentId, threadId: where.facts.id } : { channelId: where.facts.id, threadId: msg.id };
+    const out = await resolveConversation({ platform: 'discord', workspaceId: where.guildId }, ref, { log: this.log, by: user.id });
+    this.log.info({ workspaceId: where.guildId, channelId: msg.channelId, messageId: msg.id, status: out.status }, 'resolve reaction handled');
+    this.emit('resolved', { messageId: msg.id, status: out.status });
   }
 
   private async guard(messageId: string, fn: () => Promise<void>): Promise<void> {

@@ -7,6 +7,7 @@ import type { DiscordConfig } from '../../src/config.js';
  * Guilds: guild, channel, thread and role events (and the forum/thread cache).
  * GuildMessages: messageCreate/Update/Delete/DeleteBulk in guild channels and threads.
  * MessageContent (PRIVILEGED): without it `content` and `attachments` arrive empty for other users' messages.
+ * GuildMessageReactions: an agent's ✅ reaction resolves the conversation.
  * GuildMembers (privileged) is NOT needed: MESSAGE_CREATE carries the author's member roles and backfill
  * fetches single members (GET /guilds/{id}/members/{user}), which needs no intent.
  */
@@ -14,10 +15,11 @@ export const INTENTS = [
   GatewayIntentBits.Guilds,
   GatewayIntentBits.GuildMessages,
   GatewayIntentBits.MessageContent,
+  GatewayIntentBits.GuildMessageReactions,
 ] as const;
 
-/** Partials so edits and deletes of messages (in channels and threads) the client never cached are still delivered. */
-export const PARTIALS = [Partials.Message, Partials.Channel, Partials.GuildMember, Partials.User, Partials.ThreadMember] as const;
+/** Partials so edits, deletes and reactions of messages (in channels and threads) the client never cached are still delivered. */
+export const PARTIALS = [Partials.Message, Partials.Channel, Partials.GuildMember, Partials.User, Partials.ThreadMember, Partials.Reaction] as const;
 
 export function createDiscordClient(config: Pick<DiscordConfig, 'apiUrl'>): Client {
   return new Client({

@@ -9,10 +9,12 @@ import {
   type Interaction,
 } from 'discord.js';
 import { buildDigest } from '../../src/digest/index.js';
-import { buildCustomerSummary, HistoryInputError, lookupCustomer } from '../../src/history/index.js';
+import { identityKey } from '../../src/capture/keys.js';
+import { buildCustomerSummary, HistoryInputError, LinkError, linkCustomers, lookupCustomer, resolveConversation, unlinkIdentity } from '../../src/history/index.js';
 import type { CustomerQuery, CustomerRef, Scope } from '../../src/history/types.js';
 import type { Logger } from '../../src/logger.js';
-import { isAgent, guildInScope, type DiscordPolicy } from './policy.js';
+import { CUSTOMER_OPTIONS, parseCustomerToken, type CustomerToken } from './commands.js';
+import { channelInScope, isAgent, guildInScope, type DiscordPolicy } from './policy.js';
 import { notice, renderDigest, renderLookup, renderSummary, type Embed } from './render.js';
 import { safeLine } from './text.js';
 
@@ -92,6 +94,10 @@ export class CommandHandler {
         return this.history(interaction, scope);
       case 'digest':
         return this.digest(interaction, scope);
+      case 'customer':
+        return this.customer(interaction, scope);
+      case 'resolve':
+        return this.resolveHere(interaction, scope);
       default:
         await this.answer(interaction, notice('Unknown command.'));
         return 'invalid';
@@ -161,9 +167,63 @@ export class CommandHandler {
     return 'answered';
   }
 
+  /** `/customer link customer: with:` and `/customer unlink customer:`. */
+  private async customer(interaction: ChatInputCommandInteraction, scope: Scope): Promise<CommandOutcome> {
+    const sub = interaction.options.getSubcommand();
+    const raw = sub === 'link' ? [interaction.options.getString('customer', true), interaction.options.getString('with', true)] : [interaction.options.getString('customer', true)];
+    const tokens: CustomerToken[] = [];
+    for (const r of raw) {
+      const t = parseCustomerToken(r);
+      if (!t) {
+        await this.answer(interaction, notice(`“${safeLine(r, 100)}” is not a known customer, an email, a member mention or a full id (discord:…/slack:…).`));
+        return 'invalid';
+      }
+      tokens.push(t);
+    }
+    try {
+      const ids: string[] = [];
+      for (const t of tokens) ids.push(await this.customerId(scope, t));
+      if (sub === 'unlink') {
+        const res = await unlinkIdentity(scope, ids[0]!, { log: this.opts.log, by: interaction.user.id });
+        await this.answer(interaction, notice(`Unlinked ${safeLine(ids[0]!, 200)}; it will not be linked again automatically.${res.remaining.length > 1 ? ` ${res.remaining.length} accounts stay linked.` : ''}`));
+        return 'answered';
+      }
+      const crossWorkspace = tokens.some((t) => 'id' in t && !t.id.startsWith(`discord:${scope.workspaceId}:`));
+      const res = await linkCustomers(scope, ids, { crossWorkspace, log: this.opts.log, by: interaction.user.id });
+      await this.answer(interaction, notice(`Linked ${res.members.length} accounts into one customer: ${res.members.map((m) => safeLine(m, 100)).join(', ')}`));
+      return 'answered';
+    } catch (err) {
+      if (!(err instanceof LinkError) && !(err instanceof HistoryInputError)) throw err;
+      await this.answer(interaction, notice(safeLine(err.message, 400)));
+      return 'invalid';
+    }
+  }
+
+  private async customerId(scope: Scope, t: CustomerToken): Promise<string> {
+    if ('id' in t) return t.id;
+    if ('userId' in t) return identityKey('discord', scope.workspaceId, t.userId);
+    const found = await lookupCustomer(scope, { email: t.email });
+    if (found.kind === 'found') return found.customer.id;
+    if (found.kind === 'ambiguous') throw new LinkError(`several customers have the email ${t.email}; pick one from the suggestions`);
+    throw new LinkError(`no customer has the email ${t.email}`);
+  }
+
+  /** `/resolve` inside a support thread or forum post. */
+  private async resolveHere(interaction: ChatInputCommandInteraction, scope: Scope): Promise<CommandOutcome> {
+    const ch = interaction.channel;
+    if (!ch || !ch.isThread() || !ch.parentId || !channelInScope(this.opts.policy, [ch.id, ch.parentId, ch.parent?.parentId])) {
+      await this.answer(interaction, notice('Use /resolve inside a support thread or forum post (or react ✅ to a message of the conversation).'));
+      return 'invalid';
+    }
+    const out = await resolveConversation(scope, { channelId: ch.parentId, threadId: ch.id }, { log: this.opts.log, by: interaction.user.id });
+    const text = out.status === 'resolved' ? '✅ Conversation resolved.' : out.status === 'already-resolved' ? 'That conversation was already resolved.' : 'No conversation has been captured in this thread.';
+    await this.answer(interaction, notice(text));
+    return out.status === 'not-found' ? 'not-found' : 'answered';
+  }
+
   private async autocomplete(interaction: AutocompleteInteraction): Promise<void> {
     const focused = interaction.options.getFocused(true);
-    if (interaction.commandName !== 'history' || focused.name !== 'query' || !interaction.guildId || !guildInScope(this.opts.policy, interaction.guildId) || !this.allowed(interaction)) {
+    if (!['history', 'customer'].includes(interaction.commandName) || !CUSTOMER_OPTIONS.has(focused.name) || !interaction.guildId || !guildInScope(this.opts.policy, interaction.guildId) || !this.allowed(interaction)) {
       await interaction.respond([]);
       return;
     }

@@ -21,8 +21,8 @@ describe('discord capture', () => {
     expect(gw.length).toBeGreaterThanOrEqual(1);
     expect(gw[0]!.auth).toBe(true);
     const identify = f.fake.gateway.received.find((r) => r.op === 2)!.d as { intents: number };
-    // Guilds (1) | GuildMessages (512) | MessageContent (32768), and nothing privileged beyond MessageContent
-    expect(identify.intents).toBe(1 | 512 | 32768);
+    // Guilds (1) | GuildMessages (512) | GuildMessageReactions (1024) | MessageContent (32768): no other privileged intent
+    expect(identify.intents).toBe(1 | 512 | 1024 | 32768);
     expect(f.fake.calls.every((c) => !JSON.stringify(c).includes(TOKEN))).toBe(true);
   });
 

@@ -35,9 +35,9 @@ function userOption(u: FakeUser) {
 }
 
 describe('discord slash commands', () => {
-  it('registers /history and /digest for the guild with default_member_permissions', () => {
+  it('registers /history, /digest, /customer and /resolve for the guild with default_member_permissions', () => {
     const cmds = f.fake.commands.get(`guild:${IDS.guild}`)!;
-    expect(cmds.map((c) => c.name).sort()).toEqual(['digest', 'history']);
+    expect(cmds.map((c) => c.name).sort()).toEqual(['customer', 'digest', 'history', 'resolve']);
     for (const c of cmds) {
       expect(c.default_member_permissions).toBe('8192');
       expect(c.contexts).toEqual([0]);
@@ -118,5 +118,43 @@ describe('discord slash commands', () => {
     expect((post.body as any).allowed_mentions).toEqual({ parse: [] });
     expect((post.body as any).embeds[0].title).toMatch(/^Weekly support digest/);
     await expect(f.adapter.postDigest(IDS.otherGuild, IDS.support, digest)).rejects.toThrow(/not a text channel of guild/);
+  });
+
+  it('/customer link and unlink join and separate a customer’s accounts', async () => {
+    const link = (customer: string, other: string) =>
+      f.fake.interact({ type: 2, guildId: IDS.guild, channelId: IDS.support, user: USERS.al, name: 'customer', options: [{ name: 'link', type: 1, options: [{ name: 'customer', type: 3, value: customer }, { name: 'with', type: 3, value: other }] }] });
+    const linked = await f.fake.waitForAnswer(link(`id:discord:${IDS.guild}:${USERS.ada.id}`, `<@${USERS.bo.id}>`));
+    expect(linked.embeds[0].description).toMatch(/^Linked 2 accounts into one customer/);
+    const { options, resolved } = userOption(USERS.bo);
+    const summary = await f.fake.waitForAnswer(history(USERS.al, options, resolved));
+    expect(summary.embeds[0].fields.find((x: any) => x.name === 'Conversations').value).toMatch(/^2 all time/);
+    const bad = await f.fake.waitForAnswer(link('not a customer', `<@${USERS.bo.id}>`));
+    expect(bad.embeds[0].description).toMatch(/is not a known customer/);
+    const unlink = f.fake.interact({ type: 2, guildId: IDS.guild, channelId: IDS.support, user: USERS.al, name: 'customer', options: [{ name: 'unlink', type: 1, options: [{ name: 'customer', type: 3, value: USERS.bo.id }] }] });
+    expect((await f.fake.waitForAnswer(unlink)).embeds[0].description).toMatch(/^Unlinked discord:/);
+    const after = await f.fake.waitForAnswer(history(USERS.al, options, resolved));
+    expect(after.embeds[0].fields.find((x: any) => x.name === 'Conversations').value).toMatch(/^1 all time/);
+  });
+
+  it('/resolve in a forum post, and an agent’s ✅ (not a customer’s) resolve the conversation', async () => {
+    const { Conversation, Message } = await import('../../src/db/models.js');
+    const { thread, starter } = f.fake.forumPost(IDS.forum, USERS.ada, 'Refund status', 'Where is my refund?');
+    await f.capturedOf(starter.id);
+    const resolve = (channelId: string) => f.fake.interact({ type: 2, guildId: IDS.guild, channelId, user: USERS.al, name: 'resolve', options: [] });
+    expect((await f.fake.waitForAnswer(resolve(thread.id))).embeds[0].description).toBe('✅ Conversation resolved.');
+    const postConv = (await Message.findById(messageKey('discord', IDS.guild, IDS.forum, starter.id)).lean())?.conversationId;
+    expect((await Conversation.findById(postConv).lean())?.status).toBe('resolved');
+    expect((await f.fake.waitForAnswer(resolve(IDS.support))).embeds[0].description).toMatch(/^Use \/resolve inside a support thread/);
+
+    const m = f.fake.post(IDS.support, USERS.bo, 'My parcel never arrived');
+    await f.capturedOf(m.id);
+    const seen: string[] = [];
+    f.adapter.on('resolved', (r) => seen.push(r.status));
+    f.fake.react(IDS.support, m.id, USERS.bo, '✅'); // the customer: just a reaction
+    f.fake.react(IDS.support, m.id, USERS.al, '✅');
+    await f.until(() => seen.length > 0, 'the ✅ to be handled');
+    expect(seen).toEqual(['resolved']);
+    const conv = (await Message.findById(messageKey('discord', IDS.guild, IDS.support, m.id)).lean())?.conversationId;
+    expect((await Conversation.findById(conv).lean())?.status).toBe('resolved');
   });
 });

@@ -107,7 +107,7 @@ export async function startDiscordFixture(
     skipped.push(s);
     poke();
   });
-  for (const ev of ['backfill', 'buffered', 'dropped', 'command'] as const) adapter.on(ev, () => poke());
+  for (const ev of ['backfill', 'buffered', 'dropped', 'command', 'resolved'] as const) adapter.on(ev, () => poke());
   const until = (pred: () => boolean, what: string, timeoutMs = 15_000) =>
     new Promise<void>((resolve, reject) => {
       if (pred()) return resolve();

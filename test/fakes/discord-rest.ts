@@ -305,6 +305,23 @@ export class FakeDiscord extends EventEmitter {
     return { thread: t, starter };
   }
 
+  /** A member adds a reaction (MESSAGE_REACTION_ADD, with the member as Discord sends it). */
+  react(channelId: string, messageId: string, user: FakeUser, emoji: string): void {
+    const c = this.world.channel(channelId);
+    const msg = this.world.findMessage(channelId, messageId);
+    this.gateway.dispatch('MESSAGE_REACTION_ADD', {
+      user_id: user.id,
+      channel_id: channelId,
+      message_id: messageId,
+      guild_id: c.guild_id,
+      member: this.world.memberPayload(c.guild_id, user.id),
+      emoji: { id: null, name: emoji },
+      message_author_id: msg?.author.id,
+      burst: false,
+      type: 0,
+    });
+  }
+
   archiveThread(threadId: string): void {
     const t = this.world.channel(threadId);
     t.thread_metadata = { ...t.thread_metadata!, archived: true, archive_timestamp: new Date().toISOString() };
