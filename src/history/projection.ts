@@ -44,7 +44,7 @@ export const keyIds = {
   namePrefix: (scope: string, prefix: string) => `n|${scope}|${prefix}`,
 };
 
-interface ConvDoc {
+export interface ConvDoc {
   _id: string;
   platform: Platform;
   workspaceId: string;
@@ -75,7 +75,7 @@ export interface ConversationEntry {
   st: 'open' | 'answered' | 'resolved';
 }
 
-function entryOf(c: ConvDoc): ConversationEntry {
+export function entryOf(c: ConvDoc): ConversationEntry {
   return {
     id: c._id,
     p: c.platform,

@@ -1,0 +1,336 @@
+// `/history` (lookup + summary) and digest build times on generated data, on FerretDB (or MONGO_URL),
+// next to the naive scan-everything versions measured in the same run.
+//
+//   MONGO_URL=mongodb://127.0.0.1:27018/sh npx tsx bench/history.ts [--messages 200000] [--customers 10000]
+//     [--days 35] [--samples 200] [--naive-samples 5] [--keep]
+//
+// The data is generated in memory and bulk-inserted: messages, conversations and customers as capture and
+// the tag job write them, with the counters computed by the real contribution code (src/counters) and the
+// projections by the same entry functions the tag hook uses (src/history/projection.ts). Before timing, a
+// few answers of the fast path are compared with the naive scan so the numbers are for equal answers.
+import { createHash } from 'node:crypto';
+import mongoose from 'mongoose';
+import { connectMongo } from '../src/db/connection.js';
+import { createLogger } from '../src/logger.js';
+import { nameKey, rollupKey } from '../src/capture/keys.js';
+import { computeContribution, safeKey, toIncObject } from '../src/counters/contribution.js';
+import { isoWeekKey } from '../src/time/week.js';
+import { labelFor } from '../src/nlp/sentiment.js';
+import { dayKey } from '../src/history/windows.js';
+import { average, waitingSince } from '../src/history/assemble.js';
+import { entryOf, keyIds, PREFIX_CAP, PREFIX_CHARS, setIds, shardOf, type ConvDoc } from '../src/history/projection.js';
+import { buildCustomerSummary, lookupCustomer } from '../src/history/index.js';
+import { naiveCustomerSummary, naiveLookupCustomer } from '../src/history/naive.js';
+import { buildDigest } from '../src/digest/index.js';
+import { naiveDigest } from '../src/digest/naive.js';
+import { weekOf } from '../src/digest/week.js';
+import type { CustomerQuery } from '../src/history/types.js';
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+const MESSAGES = arg('messages', 200_000);
+const CUSTOMERS = arg('customers', 10_000);
+const DAYS = arg('days', 35);
+const SAMPLES = arg('samples', 200);
+const NAIVE_SAMPLES = arg('naive-samples', 5);
+const KEEP = process.argv.includes('--keep');
+const WS = 'TBENCH';
+const TZ = 'Europe/Berlin';
+const NOW = new Date('2026-11-25T12:00:00Z');
+const NEEDS = ['billing', 'account', 'bugs', 'shipping', 'refund', 'feature', 'cancel', 'delivery'];
+const FIRST = ['Ada', 'Zoë', 'Liam', 'Mia', 'Noah', 'Émile', 'Olivia', 'Lucas', 'Sofía', 'Jonas', 'Hana', 'Yuki', 'Omar', 'Lena', 'Ivan', 'Chloé', 'Mateo', 'Aisha', 'Finn', 'Nora'];
+const LAST = ['Lovelace', 'Müller', 'Smith', 'García', 'Dubois', 'Rossi', 'Novak', 'Kowalski', 'Jensen', 'Silva', 'Tanaka', 'Okafor', 'Larsen', 'Schmidt', 'Moreau', 'Costa', 'Weber', 'Nguyen', 'Haddad', 'Brown'];
+const CHANNELS = ['C0SUPPORT', 'C0BILLING', 'C0BUGS', 'C0VIP', 'C0EU'];
+
+let seed = 42;
+const rand = (): number => {
+  seed = (seed * 1664525 + 1013904223) >>> 0;
+  return seed / 2 ** 32;
+};
+const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+
+type Doc = Record<string, unknown> & { _id: string };
+
+/** Applies `$inc`-style increments (dotted paths) to an in-memory document, as the tag job does on the server. */
+function applyInc(doc: Record<string, unknown>, incs: Record<string, number>): void {
+  for (const [path, n] of Object.entries(incs)) {
+    const parts = path.split('.');
+    let o = doc as Record<string, unknown>;
+    for (const part of parts.slice(0, -1)) o = (o[part] ??= {}) as Record<string, unknown>;
+    const last = parts[parts.length - 1]!;
+    o[last] = Math.round((((o[last] as number | undefined) ?? 0) + n) * 1e9) / 1e9;
+  }
+}
+
+function generate() {
+  const customers = new Map<string, Doc>();
+  const conversations = new Map<string, Doc>();
+  const messages: Doc[] = [];
+  const rollups = new Map<string, Doc>();
+  const activity = new Map<string, 'new' | 'returning'>();
+  const span = DAYS * 86_400_000;
+  const start = NOW.getTime() - span;
+  for (let i = 0; i < CUSTOMERS; i++) {
+    const id = `slack:${WS}:U${String(i).padStart(7, '0')}`;
+    const name = `${pick(FIRST)} ${pick(LAST)}${i % 7 === 0 ? '' : ` ${i}`}`;
+    customers.set(id, {
+      _id: id,
+      platform: 'slack',
+      workspaceId: WS,
+      identities: [{ key: id, platform: 'slack', workspaceId: WS, userId: id.split(':')[2], name, email: null }],
+      name,
+      nameKey: nameKey(name),
+      email: i % 2 === 0 ? `user${i}@example.com` : null,
+      company: i % 3 === 0 ? `Company ${i % 97}` : null,
+      external: false,
+      firstContactAt: null,
+      lastContactAt: null,
+      counts: { conversations: 0, messages: 0 },
+      needs: {},
+      sentiment: { sum: 0, count: 0, positive: 0, neutral: 0, negative: 0 },
+      ops: [],
+    });
+  }
+  const ids = [...customers.keys()];
+  let seq = 0;
+  // Conversations of 1 to 6 messages (customer first, then agent and customer in turn) until MESSAGES.
+  while (messages.length < MESSAGES) {
+    // A few customers write much more than others (Zipf-like), as in real support channels.
+    const cid = ids[Math.floor(ids.length * rand() ** 2)]!;
+    const channel = pick(CHANNELS);
+    const t0 = start + Math.floor(rand() * span);
+    const len = 1 + Math.floor(rand() * 6);
+    const answered = rand() < 0.85;
+    const convId = `slack:${WS}:${channel}:${1_700_000_000 + seq}.000000`;
+    const conv: Doc = {
+      _id: convId, platform: 'slack', workspaceId: WS, channelId: channel, channelName: channel.slice(2).toLowerCase(), kind: 'thread', threadId: convId.split(':')[3],
+      customerId: cid, status: 'open', startedAt: new Date(t0), lastMessageAt: new Date(t0), lastCustomerMessageAt: new Date(t0), firstAgentReplyAt: null, firstResponseMs: null,
+      resolvedAt: null, firstLine: null, permalink: `https://example.slack.com/archives/${channel}/p${seq}`, counts: { messages: 0, customerMessages: 0, agentMessages: 0 }, needs: {},
+      sentiment: { sum: 0, count: 0, positive: 0, neutral: 0, negative: 0 }, ops: [],
+    };
+    conversations.set(convId, conv);
+    let t = t0;
+    for (let j = 0; j < len && messages.length < MESSAGES; j++) {
+      const role = j === 0 || !answered || j % 2 === 0 ? 'customer' : 'agent';
+      if (j > 0) t += Math.floor(rand() * 4 * 3600_000);
+      if (t > NOW.getTime()) break;
+      const mid = j === 0 ? convId.split(':')[3]! : `${1_700_000_000 + seq}.${String(j).padStart(6, '0')}`;
+      const key = `slack:${WS}:${channel}:${mid}`;
+      const needs = role === 'customer' && rand() < 0.7 ? [pick(NEEDS)] : [];
+      const score = role === 'customer' ? Math.round((rand() * 2 - 1) * 0.8 * 1000) / 1000 : 0.2;
+      const label = labelFor(score);
+      const text = role === 'customer' ? `Customer message ${seq}/${j} about ${needs[0] ?? 'something'}: ${'lorem ipsum '.repeat(4)}` : `Agent reply ${seq}/${j}`;
+      const ts = new Date(t);
+      const week = isoWeekKey(ts, TZ);
+      const rollupId = rollupKey('slack', WS, week);
+      const contribution = computeContribution(
+        { key, conversationId: convId, customerId: cid, channelId: channel, role, deleted: false, rollupId, day: dayKey(ts) },
+        { needs, sentiment: { score, label } },
+      );
+      messages.push({
+        _id: key, platform: 'slack', workspaceId: WS, channelId: channel, messageId: mid, threadId: convId.split(':')[3]!, conversationId: convId, customerId: cid,
+        author: { userId: role === 'agent' ? 'UAGENT' : cid.split(':')[2], name: null, role }, text, attachments: [], ts, editedAt: null, deletedAt: null,
+        permalink: null, source: 'live', capturedAt: ts, rev: 0, needsTagging: false,
+        tags: { needs: needs.map((n) => ({ need: n, confidence: 0.9 })), sentiment: { score, label }, language: 'en', untaggedReason: null, model: 'bench', rev: 0, taggedAt: ts },
+        counted: { rev: 0, contribution, timeZone: TZ }, pending: null,
+      });
+      applyInc(conv, toIncObject(contribution.conversation));
+      const c = customers.get(cid)!;
+      applyInc(c, toIncObject(contribution.customer));
+      let r = rollups.get(rollupId);
+      if (!r) {
+        rollups.set(rollupId, (r = { _id: rollupId, platform: 'slack', workspaceId: WS, week, timeZone: TZ, counts: { conversations: 0, messages: 0, customerMessages: 0, agentMessages: 0 }, needs: {}, sentiment: { sum: 0, count: 0, positive: 0, neutral: 0, negative: 0 }, channels: {}, ops: [] }));
+      }
+      applyInc(r, toIncObject(contribution.rollup));
+      conv.lastMessageAt = ts;
+      if (role === 'customer') {
+        conv.lastCustomerMessageAt = ts;
+        if (j === 0) conv.firstLine = text.slice(0, 200);
+        if (!c.firstContactAt || ts < (c.firstContactAt as Date)) c.firstContactAt = ts;
+        if (!c.lastContactAt || ts > (c.lastContactAt as Date)) c.lastContactAt = ts;
+      } else if (!conv.firstAgentReplyAt) {
+        conv.firstAgentReplyAt = ts;
+        conv.firstResponseMs = t - t0;
+        conv.status = 'answered';
+      }
+    }
+    seq++;
+  }
+  // Quiet conversations resolve after 7 days, as the maintenance job would have done.
+  for (const conv of conversations.values()) {
+    if ((conv.lastMessageAt as Date).getTime() < NOW.getTime() - 7 * 86_400_000) {
+      conv.status = 'resolved';
+      conv.resolvedAt = new Date((conv.lastMessageAt as Date).getTime() + 7 * 86_400_000);
+    }
+  }
+  // New vs returning per week, counted once per customer and week (as the activity markers do).
+  const sorted = [...messages].sort((a, b) => (a.ts as Date).getTime() - (b.ts as Date).getTime());
+  for (const m of sorted) {
+    if ((m.author as { role: string }).role !== 'customer') continue;
+    const cid = m.customerId as string;
+    const week = isoWeekKey(m.ts as Date, TZ);
+    const k = `${cid}|${week}`;
+    if (activity.has(k)) continue;
+    const kind = isoWeekKey(customers.get(cid)!.firstContactAt as Date, TZ) === week ? 'new' : 'returning';
+    activity.set(k, kind);
+    applyInc(rollups.get(rollupKey('slack', WS, week))!, { [`customers.${kind}`]: 1 });
+  }
+  for (const c of customers.values()) c.indexed = { name: c.nameKey, email: c.email };
+  return { customers, conversations, messages: sorted, rollups };
+}
+
+function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]; customerConversations: Doc[] } {
+  const scope = `slack:${WS}`;
+  const sets = new Map<string, Doc>();
+  const set = (id: string): Record<string, unknown> => {
+    let d = sets.get(id);
+    if (!d) sets.set(id, (d = { _id: id, m: {} }));
+    return d.m as Record<string, unknown>;
+  };
+  const cc = new Map<string, Doc>();
+  for (const conv of g.conversations.values()) {
+    const c = conv as unknown as ConvDoc;
+    const k = safeKey(c._id);
+    let d = cc.get(c.customerId!);
+    if (!d) cc.set(c.customerId!, (d = { _id: c.customerId!, c: {} }));
+    (d.c as Record<string, unknown>)[k] = entryOf(c);
+    if (c.status === 'open') set(setIds.unanswered(scope, shardOf(c._id)))[k] = { id: c._id, since: waitingSince({ startedAt: c.startedAt, firstAgentReplyAt: c.firstAgentReplyAt ?? null, lastCustomerMessageAt: c.lastCustomerMessageAt ?? null }) };
+    if (c.firstResponseMs != null) set(setIds.replies(scope, isoWeekKey(c.startedAt, TZ), shardOf(c._id)))[k] = c.firstResponseMs;
+  }
+  for (const m of g.messages) {
+    if ((m.author as { role: string }).role !== 'customer') continue;
+    const c = g.conversations.get(m.conversationId as string)! as unknown as ConvDoc;
+    const avg = average(c.sentiment?.sum ?? 0, c.sentiment?.count ?? 0);
+    const cid = m.customerId as string;
+    const entry = (set(setIds.negative(scope, isoWeekKey(m.ts as Date, TZ), shardOf(cid)))[safeKey(cid)] ??= { id: cid, c: {} }) as { c: Record<string, boolean> };
+    entry.c[safeKey(c._id)] = avg !== null && labelFor(avg) === 'negative';
+  }
+  const channels = set(setIds.channels(scope));
+  for (const ch of CHANNELS) channels[`c_${ch}`] = { id: ch, name: ch.slice(2).toLowerCase() };
+  const keys = new Map<string, Doc & { ids: string[]; n?: number }>();
+  const key = (id: string) => {
+    let d = keys.get(id);
+    if (!d) keys.set(id, (d = { _id: id, ids: [] }));
+    return d;
+  };
+  for (const c of g.customers.values()) {
+    if (!c.lastContactAt) continue;
+    if (c.email) key(keyIds.email(c.email as string)).ids.push(c._id);
+    const nk = c.nameKey as string;
+    key(keyIds.exactName(scope, nk)).ids.push(c._id);
+    const prefixes = new Set<string>();
+    for (const w of nk.split(' ')) for (let i = 1; i <= Math.min(w.length, PREFIX_CHARS); i++) prefixes.add(w.slice(0, i));
+    for (const p of prefixes) {
+      const d = key(keyIds.namePrefix(scope, p));
+      if (d.ids.length < PREFIX_CAP) d.ids.push(`${nk}\t${c._id}`);
+      d.n = d.ids.length;
+    }
+  }
+  return { sets: [...sets.values()], keys: [...keys.values()], customerConversations: [...cc.values()] };
+}
+
+async function insertAll(name: string, docs: Doc[]): Promise<void> {
+  const col = mongoose.connection.db!.collection<Doc>(name);
+  for (let i = 0; i < docs.length; i += 2000) await col.insertMany(docs.slice(i, i + 2000), { ordered: false });
+}
+
+function stats(xs: number[]): { median: number; p95: number; n: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+  const mid = s.length >> 1;
+  return { median: +(s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2).toFixed(1), p95: +at(0.95).toFixed(1), n: s.length };
+}
+
+async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t = performance.now();
+  const r = await fn();
+  return [performance.now() - t, r];
+}
+
+async function main(): Promise<void> {
+  const mongoUrl = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27018/sh';
+  const dbName = `bench_history_${createHash('sha1').update(String(Date.now())).digest('hex').slice(0, 6)}`;
+  const log = createLogger('silent');
+  await connectMongo(mongoUrl, log, { dbName });
+  const server = (await mongoose.connection.db!.admin().command({ buildInfo: 1 })) as { version?: string; ferretdbVersion?: string };
+  console.log(`server: ${server.ferretdbVersion ? `FerretDB ${server.ferretdbVersion}` : `MongoDB ${server.version}`}; db ${dbName}`);
+  try {
+    let [ms, g] = await time(async () => generate());
+    const thisWeek = weekOf(NOW, TZ);
+    const weekMessages = g.messages.filter((m) => isoWeekKey(m.ts as Date, TZ) === thisWeek).length;
+    console.log(`generated ${g.messages.length} messages, ${g.conversations.size} conversations, ${g.customers.size} customers over ${DAYS} days (${weekMessages} in ${thisWeek}) in ${(ms / 1000).toFixed(1)} s`);
+    const proj = projections(g);
+    [ms] = await time(async () => {
+      await mongoose.connection.db!.collection('workspaces').insertOne({ _id: `slack:${WS}` as never, platform: 'slack', externalId: WS, timeZone: TZ, name: 'bench', digestChannelId: null, createdAt: NOW });
+      await insertAll('customers', [...g.customers.values()]);
+      await insertAll('conversations', [...g.conversations.values()]);
+      await insertAll('weekly_rollups', [...g.rollups.values()]);
+      await insertAll('customer_conversations', proj.customerConversations);
+      await insertAll('history_sets', proj.sets);
+      await insertAll('customer_keys', proj.keys);
+      await insertAll('messages', g.messages);
+    });
+    console.log(`inserted in ${(ms / 1000).toFixed(1)} s`);
+
+    const scope = { platform: 'slack' as const, workspaceId: WS };
+    const active = [...g.customers.values()].filter((c) => c.lastContactAt);
+    const queries: CustomerQuery[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      const c = pick(active);
+      const r = rand();
+      queries.push(r < 0.4 ? { name: c.name as string } : r < 0.7 && c.email ? { email: c.email as string } : { userId: (c._id as string).split(':')[2]! });
+    }
+    const stage = (what: string) => process.stderr.write(`  … ${what}\n`);
+    stage('comparing fast and naive answers');
+    // Equal answers first (on a few samples).
+    for (const q of queries.slice(0, Math.min(3, NAIVE_SAMPLES))) {
+      const fast = await lookupCustomer(scope, q);
+      const naive = await naiveLookupCustomer(scope, q);
+      if (JSON.stringify(fast) !== JSON.stringify(naive)) throw new Error(`lookup differs for ${JSON.stringify(q)}`);
+      const id = fast.kind === 'found' ? fast.customer.id : fast.kind === 'ambiguous' ? fast.candidates[0]!.id : null;
+      if (!id) continue;
+      const a = await buildCustomerSummary(scope, id, { now: NOW });
+      const b = await naiveCustomerSummary(scope, id, { now: NOW });
+      if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`summary differs for ${id}`);
+    }
+    stage('digest, fast and naive');
+    const [, fd] = await time(() => buildDigest(scope, { now: NOW }));
+    const [naiveDigestMs, nd] = await time(() => naiveDigest(scope, { now: NOW }));
+    if (JSON.stringify(fd) !== JSON.stringify(nd)) throw new Error('digest differs from the naive scan');
+    console.log('fast and naive answers agree (lookup, summary, digest)');
+
+    const history = async (q: CustomerQuery, lookup: typeof lookupCustomer, summary: typeof buildCustomerSummary) => {
+      const found = await lookup(scope, q);
+      const id = found.kind === 'found' ? found.customer.id : found.kind === 'ambiguous' ? found.candidates[0]!.id : null;
+      if (id) await summary(scope, id, { now: NOW });
+    };
+    stage('timing /history');
+    const fastTimes: number[] = [];
+    for (const q of queries) fastTimes.push((await time(() => history(q, lookupCustomer, buildCustomerSummary)))[0]);
+    const naiveTimes: number[] = [];
+    for (const q of queries.slice(0, NAIVE_SAMPLES)) naiveTimes.push((await time(() => history(q, naiveLookupCustomer, naiveCustomerSummary)))[0]);
+    stage('timing the digest');
+    const digestTimes: number[] = [];
+    for (let i = 0; i < 20; i++) digestTimes.push((await time(() => buildDigest(scope, { now: NOW })))[0]);
+    const naiveDigestTimes = [naiveDigestMs];
+
+    const f = stats(fastTimes);
+    const n = stats(naiveTimes);
+    const d = stats(digestTimes);
+    const nd2 = stats(naiveDigestTimes);
+    console.log('');
+    console.log(`| measure | samples | median ms | p95 ms |`);
+    console.log(`|---|---|---|---|`);
+    console.log(`| /history (lookup + summary), counters | ${f.n} | ${f.median} | ${f.p95} |`);
+    console.log(`| /history (lookup + summary), naive scan | ${n.n} | ${n.median} | ${n.p95} |`);
+    console.log(`| digest build (${weekMessages} msgs in week), counters | ${d.n} | ${d.median} | ${d.p95} |`);
+    console.log(`| digest build, naive scan | ${nd2.n} | ${nd2.median} | ${nd2.p95} |`);
+  } finally {
+    if (!KEEP) await mongoose.connection.dropDatabase().catch(() => undefined);
+    await mongoose.disconnect();
+  }
+}
+
+await main();
