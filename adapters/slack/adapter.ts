@@ -147,8 +147,15 @@ export class SlackAdapter implements PlatformAdapter {
     });
     app.event('member_joined_channel', async ({ event }) => {
       if (event.user !== this.identity?.botUserId) return;
-      // Invited into a channel: read what it already holds.
-      this.track(backfillChannel(this.workspace, event.channel, this.backfillOptions()));
+      // Invited into a support channel: read what it already holds (in the background).
+      const channelId = event.channel;
+      this.track(
+        (async () => {
+          const map = await this.directory.channelMap(true);
+          if (!isSupportChannel(channelId, map.get(channelId)?.name ?? null, this.config.supportChannels)) return;
+          await backfillChannel(this.workspace, channelId, this.backfillOptions());
+        })().catch((err: Error) => this.log.warn({ channelId, err: err.message }, 'backfill of a joined channel failed')),
+      );
     });
     app.event('subteam_members_changed', async () => {
       this.directory.invalidateAgents();

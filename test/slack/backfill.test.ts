@@ -1,6 +1,9 @@
 // Backfill after downtime: the real adapter reads conversations.history/replies from the loopback fake
 // (paginated, one 429 with Retry-After) and captures exactly what it missed, once.
+import { EventEmitter } from 'node:events';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
 import { checkpointKey, messageKey } from '../../src/capture/keys.js';
 import { Checkpoint, Message } from '../../src/db/models.js';
 import { slackTsToDate } from '../../adapters/slack/map-event.js';
@@ -103,5 +106,43 @@ describe('backfill', () => {
     expect(await Message.countDocuments({ workspaceId: TEAM })).toBe(3 + missed.length);
     const cp = await Checkpoint.findById(checkpointKey('slack', TEAM, SUPPORT)).lean();
     expect(cp?.lastTs?.getTime()).toBeGreaterThan(checkpoint!.lastTs!.getTime());
+  });
+
+  it('backfills a support channel the bot is invited into, and no other', async () => {
+    await h.adapter?.stop();
+    const records = new EventEmitter();
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        records.emit('record', JSON.parse(String(chunk)));
+        done();
+      },
+    });
+    const backfilled = (channelId: string): Promise<Record<string, unknown>> =>
+      new Promise((resolve) => {
+        const on = (r: Record<string, unknown>): void => {
+          if (r.msg === 'slack channel backfilled' && r.channelId === channelId) {
+            records.off('record', on);
+            resolve(r);
+          }
+        };
+        records.on('record', on);
+      });
+    const adapter = await h.startAdapter({ initialBackfillMs: 7 * 24 * HOUR }, { supportChannels: ['#support', '#billing-help'] }, createLogger('info', sink));
+    const earlier = h.fake.addMessage('C0OTHER', { ts: at(2 * HOUR), user: 'UCUST1', text: 'posted in billing-help before the bot was invited' });
+    h.fake.addMessage('C0RANDOM', { ts: at(2 * HOUR), user: 'UCUST1', text: 'random chatter' });
+    h.fake.channels.find((c) => c.id === 'C0OTHER')!.is_member = true;
+    h.fake.channels.find((c) => c.id === 'C0RANDOM')!.is_member = true;
+    const done = backfilled('C0OTHER');
+    const callsBefore = h.fake.calls.length;
+    for (const channel of ['C0RANDOM', 'C0OTHER']) {
+      const res = await h.sendEvent({ type: 'member_joined_channel', user: h.fake.bot.userId, channel, channel_type: 'C', team: TEAM, inviter: 'UAGENT1', event_ts: slackTs() });
+      expect(res.status).toBe(200);
+    }
+    expect(await done).toMatchObject({ stored: 1 });
+    expect(await Message.findById(key(earlier.ts, 'C0OTHER')).lean()).toMatchObject({ source: 'backfill', channelId: 'C0OTHER' });
+    await adapter.stop(); // waits for background work, so a C0RANDOM backfill would have been requested by now
+    const historyOf = new Set(h.fake.calls.slice(callsBefore).filter((c) => c.method === 'conversations.history').map((c) => c.params.channel));
+    expect(historyOf).toEqual(new Set(['C0OTHER']));
+    expect(await Message.countDocuments({ channelId: 'C0RANDOM' })).toBe(0);
   });
 });
