@@ -2,7 +2,7 @@
 import { loadConfig, readEnv } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
-import { startApp, type Mode } from './app.js';
+import type { Mode } from './app.js';
 import { isOperatorCommand, OPERATOR_USAGE, runOperatorCommand } from './commands/index.js';
 
 const USAGE = `usage: support-history <command>
@@ -28,6 +28,8 @@ async function runServer(mode: Mode): Promise<void> {
   process.on('unhandledRejection', (reason) => log.error({ err: String(reason) }, 'unhandled rejection'));
   let app;
   try {
+    // Loaded here so operator commands do not load the adapters.
+    const { startApp } = await import('./app.js');
     app = await startApp(mode, config, log);
   } catch (err) {
     log.fatal({ err: (err as Error).message }, 'could not start');

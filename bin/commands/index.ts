@@ -1,14 +1,26 @@
 // Operator commands of the `support-history` CLI, each in its own file; bin/cli.ts dispatches here.
 import { UsageError } from './context.js';
-import { importCommand } from './import.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  import: importCommand,
+// Each command's module is loaded only when it runs, so one command's dependencies never slow or break another.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  import: async () => (await import('./import.js')).importCommand,
+  history: async () => (await import('./history.js')).historyCommand,
+  digest: async () => (await import('./digest.js')).digestCommand,
+  retag: async () => (await import('./retag.js')).retagCommand,
+  export: async () => (await import('./export.js')).exportCommand,
+  forget: async () => (await import('./forget.js')).forgetCommand,
 };
 
-export const OPERATOR_USAGE = `  import    import a Slack export or DiscordChatExporter JSON (import --help)
+export const OPERATOR_USAGE = `  import    import a Slack export or DiscordChatExporter JSON
+  history   print a customer's history (as /history shows it)
+  digest    print the weekly digest
+  retag     re-tag history tagged by an older model (the worker does it)
+  export    print everything stored about a customer as JSON
+  forget    delete a customer and their conversations, keeping counters consistent
+
+Every command takes --help.
 `;
 
 export function isOperatorCommand(name: string): boolean {
@@ -19,7 +31,7 @@ export function isOperatorCommand(name: string): boolean {
 export async function runOperatorCommand(name: string, argv: string[]): Promise<void> {
   let code: number;
   try {
-    code = await COMMANDS[name]!(argv);
+    code = await (await COMMANDS[name]!())(argv);
   } catch (err) {
     const e = err as Error & { code?: string };
     if (err instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS')) {

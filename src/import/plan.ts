@@ -54,6 +54,8 @@ export interface PlanOptions {
   conversationWindowMinutes: number;
   maxMessageChars: number;
   now: Date;
+  /** What CaptureService does to a valid message's text before storing it (e.g. redacting secrets). */
+  textFilter?: (text: string) => string;
 }
 
 const DAY_SORT = (a: ImportRecord, b: ImportRecord): number => a.msg.ts.getTime() - b.msg.ts.getTime();
@@ -174,6 +176,7 @@ export async function planImport(ordered: ImportRecord[], snapshot: Snapshot, op
     let msg: CapturedMessage;
     try {
       msg = validateCapturedMessage(record.msg, { maxMessageChars: opts.maxMessageChars, now: opts.now });
+      if (opts.textFilter && typeof msg.text === 'string') msg = { ...msg, text: opts.textFilter(msg.text) };
     } catch (err) {
       if (!(err instanceof CaptureValidationError)) throw err;
       plan.rejections.push({ ...splitOrigin(record.origin), reason: err.problems.join('; ') });

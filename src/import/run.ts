@@ -45,6 +45,8 @@ export interface RunImportOptions {
   conversationWindowMinutes: number;
   maxMessageChars: number;
   now?: () => Date;
+  /** The same text filter the CaptureService given here applies (e.g. secret redaction), for the bulk path. */
+  textFilter?: (text: string) => string;
   chunkSize?: number;
   onProgress?: (p: ImportProgress) => void;
 }
@@ -98,6 +100,7 @@ export async function runImport(content: ExportContent, opts: RunImportOptions):
       conversationWindowMinutes: opts.conversationWindowMinutes,
       maxMessageChars: opts.maxMessageChars,
       now: now(),
+      ...(opts.textFilter ? { textFilter: opts.textFilter } : {}),
     });
     for (const r of plan.rejections) opts.log.warn({ file: r.file, position: r.position, reason: r.reason }, 'import: message rejected');
     rejections.push(...plan.rejections);

@@ -149,7 +149,7 @@ export function mapSlackMessage(raw: unknown, ctx: SlackMapContext): MapResult {
     ...base,
     kind: 'new',
     author: { userId, name, role, email: isBot ? null : (user?.email ?? null), ...(external ? { external: true } : {}) },
-    text: textOf(m),
+    text: textOf(m) || null,
     attachments: attachmentsOf(m),
     editedAt: editedTs,
   };

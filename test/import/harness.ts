@@ -38,13 +38,15 @@ export async function startImportHarness(file: string): Promise<ImportHarness> {
   const env = testEnv(file);
   await connectTestDb(env);
   const queues = new Queues({ redisUrl: env.redisUrl, prefix: env.prefix, log: env.log });
-  const capture = new CaptureService({ queue: queues, log: env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000, now: () => NOW });
+  // CaptureService remembers the workspaces it created: a new one after each clear(), like a new process.
+  const newCapture = (): CaptureService =>
+    new CaptureService({ queue: queues, log: env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000, now: () => NOW });
   const h: ImportHarness = {
     env,
     queues,
-    capture,
+    capture: newCapture(),
     run: (content, via = 'bulk') =>
-      runImport(content, { via, capture, queues, log: env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000, now: () => NOW, chunkSize: 7 }),
+      runImport(content, { via, capture: h.capture, queues, log: env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000, now: () => NOW, chunkSize: 7 }),
     async snapshot() {
       const out: Record<string, unknown[]> = {};
       for (const m of [Workspace, Customer, Conversation, Message, Checkpoint]) {
@@ -56,6 +58,7 @@ export async function startImportHarness(file: string): Promise<ImportHarness> {
     async clear() {
       for (const m of [Workspace, Customer, Conversation, Message, Checkpoint]) await m.collection.deleteMany({});
       await queues.tag.obliterate({ force: true });
+      h.capture = newCapture();
     },
     async tagJobIds() {
       const jobs = await queues.tag.getJobs(['waiting', 'active', 'completed', 'delayed', 'failed', 'prioritized']);
