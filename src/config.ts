@@ -53,6 +53,12 @@ export interface Config {
   digestCron: string;
   /** A conversation with no message for this many days is resolved. */
   resolveAfterDays: number;
+  /** Messages older than this many days are deleted by the retention job; 0 keeps everything. */
+  retentionDays: number;
+  /** Replace card numbers and similar secrets in message text with a placeholder before storing. */
+  redactSecretsInText: boolean;
+  /** Basic-auth credentials of the queue dashboard at /admin/queues; absent = dashboard off. */
+  dashboard?: { user: string; password: string };
   slack?: SlackConfig;
   discord?: DiscordConfig;
 }
@@ -232,7 +238,18 @@ export function loadConfig(env: Env): Config {
     maxMessageChars: int(env, 'MAX_MESSAGE_CHARS', 100_000, 1_000, 10_000_000),
     digestCron: cron(env, 'DIGEST_CRON', '0 9 * * 1'),
     resolveAfterDays: int(env, 'RESOLVE_AFTER_DAYS', 7, 1, 365),
+    retentionDays: int(env, 'RETENTION_DAYS', 0, 0, 36_500),
+    redactSecretsInText: bool(env, 'REDACT_SECRETS_IN_TEXT', false),
   };
+  const dashUser = str(env, 'DASHBOARD_USER');
+  const dashPassword = str(env, 'DASHBOARD_PASSWORD');
+  if ((dashUser === undefined) !== (dashPassword === undefined)) {
+    throw new ConfigError(dashUser === undefined ? 'DASHBOARD_USER' : 'DASHBOARD_PASSWORD', 'is required when the other dashboard credential is set');
+  }
+  if (dashUser !== undefined && dashPassword !== undefined) {
+    if (dashPassword.length < 12) throw new ConfigError('DASHBOARD_PASSWORD', 'must be at least 12 characters');
+    config.dashboard = { user: dashUser, password: dashPassword };
+  }
   const slack = slackConfig(env);
   if (slack) config.slack = slack;
   const discord = discordConfig(env);

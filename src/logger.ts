@@ -22,7 +22,42 @@ export const REDACT_PATHS = [
   '*.headers["x-slack-signature"]',
   'password',
   '*.password',
+  'config.dashboard.password',
+  'config.discord.token',
+  'signingSecret',
+  '*.signingSecret',
+  'authorization',
+  '*.authorization',
+  '*.Authorization',
+  '*.headers.Authorization',
+  '*.headers.cookie',
+  'req.headers["x-slack-signature"]',
+  'headers["x-slack-signature"]',
 ];
+
+/** Token shapes scrubbed from any string in a log record (an error message quoting a token, a URL with a password). */
+const SECRET_PATTERNS: Array<[RegExp, string]> = [
+  [/\bxox[abposr]-[A-Za-z0-9-]{6,}/g, 'xox?-[redacted]'],
+  [/\bxapp-[A-Za-z0-9-]{6,}/g, 'xapp-[redacted]'],
+  [/\b[MN][A-Za-z\d_-]{23,25}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,}/g, '[redacted discord token]'],
+  [/\b(Bearer|Bot|Basic)\s+[A-Za-z0-9._~+/=-]{12,}/g, '$1 [redacted]'],
+  [/\/\/([^:/@\s]+):([^@/\s]+)@/g, '//$1:***@'],
+];
+
+export function scrubSecrets(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}
+
+function scrubValue(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return scrubSecrets(value);
+  if (depth > 4 || value === null || typeof value !== 'object' || value instanceof Date) return value;
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubValue(v, depth + 1);
+  return out;
+}
 
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
   return pino(
@@ -30,6 +65,12 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
       level,
       base: { service: 'support-history' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      formatters: { log: (obj) => scrubValue(obj, 0) as Record<string, unknown> },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((a) => (typeof a === 'string' ? scrubSecrets(a) : a)) as Parameters<typeof method>);
+        },
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,
