@@ -108,11 +108,14 @@ export async function fastCustomerSummary(
   const now = opts.now ?? new Date();
   const page = Math.max(1, Math.floor(opts.page ?? 1));
   const pageSize = Math.min(50, Math.max(1, Math.floor(opts.pageSize ?? 5)));
+  // The named customer's conversations are read alongside its record (one round trip less).
+  const ownConversations = customerConversations().findOne({ _id: customerId as never });
+  ownConversations.catch(() => undefined);
   const read = await readMembers(customerId);
   if (!read) return null;
   const first = read.members[0]!;
   if (!visibleIn(scope, first, read.group?.scopes ?? null)) return null;
-  const convDocs = await Promise.all(read.members.map((m) => customerConversations().findOne({ _id: m._id as never })));
+  const convDocs = await Promise.all(read.members.map((m) => (m._id === customerId ? ownConversations : customerConversations().findOne({ _id: m._id as never }))));
   const conversations: ConversationFacts[] = [];
   for (const d of convDocs) {
     for (const e of Object.values((d?.c ?? {}) as Record<string, ConversationEntry>)) {
