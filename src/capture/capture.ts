@@ -7,6 +7,7 @@ import { checkpointKey, identityKey, messageKey, workspaceKey } from './keys.js'
 import { chooseConversation, conversationInsertFields, customerInsertFields, customerSetFields, firstLine, newMessageDocument } from './documents.js';
 import type { CapturedMessage } from './types.js';
 import { validateCapturedMessage } from './validate.js';
+import { redactSecrets } from './redact.js';
 import { withDocLock } from '../db/doc-lock.js';
 
 export type CaptureStatus =
@@ -41,6 +42,8 @@ export interface CaptureOptions {
   log: Logger;
   conversationWindowMinutes: number;
   maxMessageChars: number;
+  /** Replace card numbers and similar secrets in text before storing (REDACT_SECRETS_IN_TEXT). */
+  redactSecrets?: boolean;
   now?: () => Date;
 }
 
@@ -62,6 +65,7 @@ export class CaptureService {
     let msg: CapturedMessage;
     try {
       msg = validateCapturedMessage(input, { maxMessageChars: this.opts.maxMessageChars, now: this.now() });
+      if (this.opts.redactSecrets && typeof msg.text === 'string') msg = { ...msg, text: redactSecrets(msg.text).text };
     } catch (err) {
       if (err instanceof CaptureValidationError) {
         const m = (typeof input === 'object' && input !== null ? input : {}) as Partial<CapturedMessage>;
