@@ -21,6 +21,26 @@ export interface BackfillOptions {
   marginMs: number;
   /** Page size for message fetches (Discord's maximum is 100). */
   pageSize?: number;
+  /** Channels (and, within one, threads) backfilled at the same time; messages of one channel or thread always go in order. */
+  concurrency?: number;
+}
+
+/** Runs fn over items, at most `limit` at a time; rejects with the first error after all have settled. */
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (errors.length > 0) throw errors[0];
 }
 
 export interface BackfillStats {
@@ -116,7 +136,7 @@ export class Backfiller {
     );
     if (parents.length === 0) return;
     const active = await guild.channels.fetchActiveThreads(false);
-    for (const parent of parents) {
+    await pool(parents, this.opts.concurrency ?? 2, async (parent) => {
       stats.channels += 1;
       const lowWaterKey = `${guild.id}:${parent.id}`;
       const dropMark = this.lowWater.get(lowWaterKey);
@@ -124,20 +144,22 @@ export class Backfiller {
         // One point for the channel and all its threads, read before anything is captured (captures move it).
         const since = await this.since(guild.id, parent.id);
         const after = dateToSnowflake(since);
+        // The channel first: a thread's replies join the conversation of the message that started it.
         if (parent.isTextBased()) await this.channelMessages(parent, after, stats);
         const threads = new Map<string, AnyThreadChannel>();
         for (const t of active.threads.values()) if (t.parentId === parent.id) threads.set(t.id, t);
         for (const t of await this.archivedThreads(parent, since)) threads.set(t.id, t);
-        for (const t of threads.values()) {
+        // Threads are separate conversations: a few at a time. Within one, messages go in order.
+        await pool([...threads.values()], this.opts.concurrency ?? 2, async (t) => {
           stats.threads += 1;
           await this.channelMessages(t, after, stats);
-        }
+        });
         if (dropMark && this.lowWater.get(lowWaterKey) === dropMark) this.lowWater.delete(lowWaterKey);
       } catch (err) {
         stats.failed += 1;
         this.log.error({ workspaceId: guild.id, channelId: parent.id, err: (err as Error).message }, 'backfill of channel failed; the next run retries it');
       }
-    }
+    });
   }
 
   /** Archived threads (public, and private where permitted) archived at or after `since`, newest first. */

@@ -29,7 +29,7 @@ function nextBackfill(reason: string): Promise<BackfillStats> {
 beforeAll(async () => {
   f = await startDiscordFixture(import.meta.filename, {
     start: false,
-    adapter: { backfill: { pageSize: 25 } },
+    adapter: { backfill: { pageSize: 15 } },
     async beforeStart(fake, p) {
       const now = Date.now();
       // Captured before the bot went down: the anchor is the support channel's checkpoint.
@@ -40,7 +40,7 @@ beforeAll(async () => {
         author: { userId: USERS.ada.id, name: 'Ada Lovelace', role: 'customer' }, text: down.anchor.content, ts: new Date(down.anchor.timestamp),
       });
       // Posted while the bot was down (no gateway session: nothing is dispatched).
-      down.bulk = Array.from({ length: 60 }, (_, i) => fake.post(IDS.support, i % 2 ? USERS.al : USERS.bo, `outage message ${i}`, { at: new Date(now - HOUR + i * 1000) }));
+      down.bulk = Array.from({ length: 40 }, (_, i) => fake.post(IDS.support, i % 2 ? USERS.al : USERS.bo, `outage message ${i}`, { at: new Date(now - HOUR + i * 1000) }));
       down.root = fake.post(IDS.support, USERS.ada, 'thread root while down');
       const t = fake.startThread(IDS.support, down.root.id, 'while down', USERS.ada);
       down.threadReplies = [fake.post(t.id, USERS.al, 'reply 1'), fake.post(t.id, USERS.ada, 'reply 2')];
@@ -73,19 +73,23 @@ describe('discord backfill', () => {
   it('on start, captures everything posted after the checkpoint: paginated, through a 429, archived threads and forum posts', async () => {
     expect(firstBackfill.reason).toBe('ready');
     expect(firstBackfill.failed).toBe(0);
-    // 60 channel messages + thread root + 2 replies + forum starter and reply; the anchor is seen again (margin).
-    expect(firstBackfill.statuses).toEqual({ stored: 65, duplicate: 1 });
+    // 40 channel messages + thread root + 2 replies + forum starter and reply; the anchor is seen again (margin).
+    expect(firstBackfill.statuses).toEqual({ stored: 45, duplicate: 1 });
     expect(await Message.countDocuments({ messageId: down.old.id })).toBe(0);
     await storedOnce(IDS.support, ...down.bulk, down.root, ...down.threadReplies);
     await storedOnce(IDS.forum, ...down.forum);
     for (const m of down.threadReplies) expect(await Message.findById(key(IDS.support, m.id)).lean()).toMatchObject({ source: 'backfill', threadId: down.root.id });
     for (const m of down.forum) expect(await Message.findById(key(IDS.forum, m.id)).lean()).toMatchObject({ source: 'backfill' });
     expect((await Message.findById(key(IDS.support, down.bulk[1]!.id)).lean())?.author?.role).toBe('agent');
-    // Paginated by `after` (pages of 25), and the 429 was retried, not skipped.
+    // Paginated by `after` (pages of 15), and the one 429 was waited out and retried, not skipped.
     const fetches = f.fake.callsTo('GET', new RegExp(`^/channels/${IDS.support}/messages$`));
-    expect(fetches.filter((c) => c.status === 429)).toHaveLength(1);
     expect(fetches.filter((c) => c.status === 200).length).toBeGreaterThanOrEqual(3);
-    expect(fetches.every((c) => c.query.after !== undefined && c.query.limit === '25')).toBe(true);
+    expect(fetches.every((c) => c.query.after !== undefined && c.query.limit === '15')).toBe(true);
+    const all = f.fake.callsTo('GET', /^\/channels\/\d+\/messages$/);
+    const limited = all.filter((c) => c.status === 429);
+    expect(limited).toHaveLength(1);
+    const retried = all.slice(all.indexOf(limited[0]!) + 1).find((c) => c.path === limited[0]!.path && c.query.after === limited[0]!.query.after);
+    expect(retried?.status).toBe(200);
     expect(f.fake.callsTo('GET', new RegExp(`^/channels/${IDS.support}/threads/archived/public$`))).not.toHaveLength(0);
   }, 90_000);
 
