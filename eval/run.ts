@@ -163,26 +163,33 @@ report.sentiment = {
 // ---------- throughput ----------
 const corpus: string[] = [...bitext.map(([t]) => t), ...clinc.oos_test.map(([t]) => t)];
 for (const set of VADER_SETS) for (const r of loadVader(set).slice(0, 1000)) corpus.push(r.text);
-function rate(fn: (t: string) => unknown, minMs = 1500): number {
+/** Messages per second of CPU time of this (single-threaded) process, i.e. per core, and per wall-clock second. */
+function rate(fn: (t: string) => unknown, minMs = 1500): { perCpuSecond: number; perWallSecond: number } {
   for (const t of corpus) fn(t); // warm-up: JIT, memoised stems and spellings
   let n = 0;
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   let elapsed = 0;
   do {
     for (const t of corpus) fn(t);
     n += corpus.length;
     elapsed = performance.now() - start;
   } while (elapsed < minMs);
-  return (n / elapsed) * 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { perCpuSecond: n / ((cpu.user + cpu.system) / 1e6), perWallSecond: (n / elapsed) * 1000 };
 }
 const speeds = [
-  { name: 'support-history needs + sentiment (customer messages)', perSecond: rate((t) => tagger.tag({ text: t, platform: 'slack', role: 'customer' })) },
-  { name: 'support-history sentiment only (agent messages)', perSecond: rate((t) => tagger.tag({ text: t, platform: 'slack', role: 'agent' })) },
-  { name: 'natural AFINN (plain)', perSecond: rate((t) => afinn.getSentiment(wordTokenizer.tokenize(t.toLowerCase()) ?? [])) },
-  { name: 'vader-sentiment', perSecond: rate((t) => vader.SentimentIntensityAnalyzer.polarity_scores(t)) },
-  { name: 'sentiment (npm)', perSecond: rate((t) => sentimentPkg.analyze(t)) },
+  { name: 'support-history needs + sentiment (customer messages)', ...rate((t) => tagger.tag({ text: t, platform: 'slack', role: 'customer' })) },
+  { name: 'support-history sentiment only (agent messages)', ...rate((t) => tagger.tag({ text: t, platform: 'slack', role: 'agent' })) },
+  { name: 'natural AFINN (plain)', ...rate((t) => afinn.getSentiment(wordTokenizer.tokenize(t.toLowerCase()) ?? [])) },
+  { name: 'vader-sentiment', ...rate((t) => vader.SentimentIntensityAnalyzer.polarity_scores(t)) },
+  { name: 'sentiment (npm)', ...rate((t) => sentimentPkg.analyze(t)) },
 ];
-table(`Throughput, one core, ${corpus.length} mixed messages per pass (goal ≥ 10,000 msg/s for needs + sentiment)`, ['tagger', 'msg/s'], speeds.map((s) => [s.name, Math.round(s.perSecond)]));
+table(
+  `Throughput, one core, ${corpus.length} mixed messages per pass (goal ≥ 10,000 msg/s for needs + sentiment); per CPU-second of this single-threaded process, and per wall-clock second (lower when other work shares the cores)`,
+  ['tagger', 'msg/s per core (CPU time)', 'msg/s (wall clock)'],
+  speeds.map((s) => [s.name, Math.round(s.perCpuSecond), Math.round(s.perWallSecond)]),
+);
 report.throughput = { corpusSize: corpus.length, perCore: speeds };
 
 const out = new URL('report.json', import.meta.url);

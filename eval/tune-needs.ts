@@ -23,7 +23,7 @@ const rows: string[] = [];
 for (const threshold of [0.4, 0.5, 0.6, 0.7]) {
   for (const temperature of [0.7, 1, 1.5]) {
     for (const temperaturePower of [0.3, 0.5, 0.7]) {
-      const s = new NeedsScorer({ ...params, threshold, temperature, temperaturePower });
+      const s = new NeedsScorer({ ...params, threshold, temperature, temperaturePower, ...(params.gate ? { gate: { ...params.gate, threshold: Number(process.env.GT ?? 0.5) } } : {}) });
       const top = (t: string): string => s.classify(clauses(tokenize(t)))[0]?.need ?? 'none';
       const gold = val.map(([, i]) => map.get(i)!);
       const pred = val.map(([t]) => top(t));

@@ -1,10 +1,11 @@
 // Rebuilds data/needs/none-examples.json: texts that state no support need. From CLINC150 (clinc/oos-eval @ 828f809,
-// CC BY 3.0) only its *train* split and oos_train rows are used (never val or test), leaving out intents that are
-// support needs in disguise (orders, bills, cards, accounts); plus hand-written chat acknowledgements.
+// CC BY 3.0) its train and val splits and the oos_train and oos_val rows are used (never test or oos_test),
+// leaving out intents that are support needs in disguise (orders, bills, cards, accounts); plus hand-written chat
+// acknowledgements.
 // Dev tool: reads ../shared/data; the product reads only the file it writes.
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const PER_INTENT = Number(process.env.PER_INTENT ?? 40);
+const PER_INTENT = Number(process.env.PER_INTENT ?? 120);
 const EXCLUDED = new Set([
   'account_blocked', 'bill_balance', 'bill_due', 'pay_bill', 'card_declined', 'cancel', 'cancel_reservation', 'order',
   'order_status', 'order_checks', 'change_user_name', 'user_name', 'pin_change', 'freeze_account', 'report_fraud',
@@ -30,19 +31,19 @@ const CHAT = [
 const clinc = JSON.parse(readFileSync(new URL('../../shared/data/clinc150.json', import.meta.url), 'utf8')) as Record<string, Array<[string, string]>>;
 const perIntent = new Map<string, number>();
 const texts: string[] = [];
-for (const [text, intent] of clinc.train!) {
+for (const [text, intent] of [...clinc.train!, ...clinc.val!]) {
   if (EXCLUDED.has(intent)) continue;
   const n = perIntent.get(intent) ?? 0;
   if (n >= PER_INTENT) continue;
   perIntent.set(intent, n + 1);
   texts.push(text);
 }
-for (const [text] of clinc.oos_train!) texts.push(text);
+for (const [text] of [...clinc.oos_train!, ...clinc.oos_val!]) texts.push(text);
 texts.push(...CHAT);
 const out = {
   source:
-    'clinc/oos-eval @ 828f809 data/data_full.json (CC BY 3.0): oos_train rows and the first ' +
-    `${PER_INTENT} train rows of each intent that is not a support need; plus hand-written chat acknowledgements. ` +
+    'clinc/oos-eval @ 828f809 data/data_full.json (CC BY 3.0): oos_train and oos_val rows and the first ' +
+    `${PER_INTENT} train+val rows of each intent that is not a support need; plus hand-written chat acknowledgements. ` +
     'Rebuilt by scripts/build-none-examples.ts.',
   texts,
 };

@@ -126,6 +126,11 @@ export class FeatureExtractor {
     return fixed;
   }
 
+  /** One of the `top` most frequent words of the training vocabulary. */
+  knows(w: string, top = 3000): boolean {
+    return (this.ranks.get(w) ?? Infinity) < top;
+  }
+
   private rank(w: string): number {
     return this.ranks.get(w) ?? Infinity;
   }

@@ -37,7 +37,8 @@ export class LanguageDetector {
   /** word → languages that list it. */
   private readonly lists = new Map<string, string[]>();
 
-  constructor() {
+  /** `englishWord`: words known to be English (e.g. the training vocabulary) count as English evidence. */
+  constructor(private readonly englishWord: (w: string) => boolean = () => false) {
     for (const lang of LATIN) {
       const words = new Set([...(naturalStopwords(lang) ?? []), ...(EXTRA[lang] ?? [])].map((w) => w.toLowerCase()));
       for (const w of words) {
@@ -69,7 +70,10 @@ export class LanguageDetector {
     const score = new Map<string, number>();
     for (const w of words) {
       const langs = this.lists.get(w);
-      if (!langs) continue;
+      if (!langs) {
+        if (w.length >= 3 && this.englishWord(w)) score.set('en', (score.get('en') ?? 0) + 1);
+        continue;
+      }
       for (const l of langs) score.set(l, (score.get(l) ?? 0) + 1 / langs.length);
     }
     const en = score.get('en') ?? 0;

@@ -25,6 +25,12 @@ export interface NeedsParams {
   threshold: number;
   /** Extra confidence a need found only in one clause must reach. */
   clauseMargin: number;
+  /**
+   * A second natural BayesClassifier over the same features with two classes, some need / no need: a message
+   * (or clause) states a need only if P(need) reaches its threshold; which needs is then read from the main model
+   * without its `none` class.
+   */
+  gate?: { classes: string[]; logPrior: number[]; features: Record<string, number[]>; threshold: number };
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -35,6 +41,7 @@ export class NeedsScorer {
   private readonly logPrior: Float64Array;
   private readonly logUnseen: Float64Array;
   private readonly table: Map<string, Float64Array>;
+  private readonly gate: { needIndex: number; logPrior: Float64Array; table: Map<string, Float64Array>; threshold: number } | null;
   /** Stem pairs: first stem → second stem → row. */
   private readonly pairs = new Map<string, Map<string, Float64Array>>();
   readonly extractor: FeatureExtractor;
@@ -46,6 +53,14 @@ export class NeedsScorer {
     this.logUnseen = Float64Array.from(params.logUnseen);
     this.table = new Map(Object.entries(params.features).map(([f, v]) => [f, Float64Array.from(v)]));
     this.extractor = new FeatureExtractor({ vocabulary: params.vocabulary });
+    this.gate = params.gate
+      ? {
+          needIndex: params.gate.classes.indexOf('need'),
+          logPrior: Float64Array.from(params.gate.logPrior),
+          table: new Map(Object.entries(params.gate.features).map(([f, v]) => [f, Float64Array.from(v)])),
+          threshold: params.gate.threshold,
+        }
+      : null;
     for (const [f, row] of this.table) {
       const i = f.indexOf('_');
       if (i <= 0) continue;
@@ -95,8 +110,9 @@ export class NeedsScorer {
   }
 
   /** Sums log P(feature | class) over one clause's features (each feature once per message, as natural counts). */
-  private accumulate(normal: string[], seen: Set<string>, acc: Float64Array): number {
+  private accumulate(normal: string[], seen: Set<string>, acc: Float64Array, gacc: Float64Array): number {
     const k = acc.length;
+    const gate = this.gate;
     let known = 0;
     let prev: string | null = null;
     for (const w of normal) {
@@ -107,6 +123,8 @@ export class NeedsScorer {
         if (row) {
           for (let c = 0; c < k; c++) acc[c]! += row[c]!;
           known++;
+          const g = gate?.table.get(stem);
+          if (g) for (let c = 0; c < g.length; c++) gacc[c]! += g[c]!;
         }
       }
       if (prev !== null) {
@@ -117,6 +135,8 @@ export class NeedsScorer {
             seen.add(key);
             for (let c = 0; c < k; c++) acc[c]! += row[c]!;
             known++;
+            const g = gate?.table.get(key);
+            if (g) for (let c = 0; c < g.length; c++) gacc[c]! += g[c]!;
           }
         }
       }
@@ -125,13 +145,13 @@ export class NeedsScorer {
     return known;
   }
 
-  private softmax(acc: Float64Array, known: number): Float64Array {
+  private softmax(acc: Float64Array, known: number, prior: Float64Array = this.logPrior): Float64Array {
     const k = acc.length;
     const inv = 1 / this.temperatureFor(known);
     const p = new Float64Array(k);
     let max = -Infinity;
     for (let c = 0; c < k; c++) {
-      p[c] = this.logPrior[c]! + acc[c]!;
+      p[c] = prior[c]! + acc[c]!;
       if (p[c]! > max) max = p[c]!;
     }
     let sum = 0;
@@ -144,43 +164,70 @@ export class NeedsScorer {
   }
 
   /**
-   * Needs of a message given as clauses of lower-case words (see tokens.ts `clauses`). The message's score is
-   * the sum of its clauses' (features shared between clauses counted once); a clause scored alone may add a need.
+   * Needs from one scored text: with the gate, none unless P(need) reaches its threshold, then the strongest need
+   * and any other whose share of the needs reaches the threshold (confidence = P(need) × share); without it, every
+   * need whose posterior reaches the threshold.
+   */
+  private decide(acc: Float64Array, gacc: Float64Array, known: number, threshold: number, into: Map<string, number>): void {
+    const k = acc.length;
+    const p = this.softmax(acc, known);
+    if (!this.gate) {
+      for (let c = 0; c < k; c++) if (c !== this.noneIndex && p[c]! >= threshold) into.set(this.classes[c]!, Math.max(into.get(this.classes[c]!) ?? 0, p[c]!));
+      return;
+    }
+    const pNeed = this.softmax(gacc, known, this.gate.logPrior)[this.gate.needIndex]!;
+    if (pNeed < this.gate.threshold) return;
+    let mass = 0;
+    let top = -1;
+    for (let c = 0; c < k; c++) {
+      if (c === this.noneIndex) continue;
+      mass += p[c]!;
+      if (top < 0 || p[c]! > p[top]!) top = c;
+    }
+    for (let c = 0; c < k; c++) {
+      if (c === this.noneIndex) continue;
+      const share = mass > 0 ? p[c]! / mass : 0;
+      if (c !== top && share < threshold) continue;
+      const name = this.classes[c]!;
+      into.set(name, Math.max(into.get(name) ?? 0, pNeed * share));
+    }
+  }
+
+  /**
+   * Needs of a message given as clauses of lower-case words (see tokens.ts `clauses`). The message is scored
+   * whole (each feature once); each clause is scored alone too and may add a need of its own.
    */
   classify(clauseList: string[][]): NeedScore[] {
     const k = this.classes.length;
+    const g = this.gate ? this.gate.logPrior.length : 0;
     const total = new Float64Array(k);
+    const gtotal = new Float64Array(g);
     const seen = new Set<string>();
     let knownTotal = 0;
-    const parts: Array<{ acc: Float64Array; known: number; normal: string[] }> = [];
+    const parts: Array<{ acc: Float64Array; gacc: Float64Array; known: number; normal: string[] }> = [];
     for (const clause of clauseList) {
       const normal = this.extractor.normalWords(clause);
       const acc = new Float64Array(k);
-      const known = this.accumulate(normal, clauseList.length > 1 ? new Set() : seen, acc);
-      parts.push({ acc, known, normal });
+      const gacc = new Float64Array(g);
+      const known = this.accumulate(normal, clauseList.length > 1 ? new Set() : seen, acc, gacc);
+      parts.push({ acc, gacc, known, normal });
     }
     if (clauseList.length > 1) {
-      // The whole message counts each feature once.
       const all: string[] = [];
       for (const part of parts) for (const w of part.normal) all.push(w);
-      knownTotal = this.accumulate(all, seen, total);
-    } else {
-      knownTotal = parts[0]?.known ?? 0;
-      if (parts[0]) total.set(parts[0].acc);
+      knownTotal = this.accumulate(all, seen, total, gtotal);
+    } else if (parts[0]) {
+      knownTotal = parts[0].known;
+      total.set(parts[0].acc);
+      gtotal.set(parts[0].gacc);
     }
     if (knownTotal === 0) return [];
     const found = new Map<string, number>();
-    const p = this.softmax(total, knownTotal);
-    for (let c = 0; c < k; c++) if (c !== this.noneIndex && p[c]! >= this.params.threshold) found.set(this.classes[c]!, p[c]!);
+    this.decide(total, gtotal, knownTotal, this.params.threshold, found);
     if (parts.length > 1) {
       for (const part of parts) {
         if (part.normal.length < 2 || part.known < 2) continue;
-        const q = this.softmax(part.acc, part.known);
-        for (let c = 0; c < k; c++) {
-          if (c === this.noneIndex || q[c]! < this.params.threshold + this.params.clauseMargin) continue;
-          const name = this.classes[c]!;
-          found.set(name, Math.max(found.get(name) ?? 0, q[c]!));
-        }
+        this.decide(part.acc, part.gacc, part.known, this.params.threshold + this.params.clauseMargin, found);
       }
     }
     return [...found].map(([need, confidence]) => ({ need, confidence: round3(confidence) })).sort((a, b) => b.confidence - a.confidence);

@@ -244,6 +244,11 @@ export interface SentimentLayer {
   stems: Record<string, number>;
   positiveCutoff: number;
   negativeCutoff: number;
+  /**
+   * When the rules found nothing with a sentiment (no lexicon word, emoji or emoticon), the stems alone must move
+   * the score past ±silentCutoff: plain requests ("I need to change my address") stay neutral.
+   */
+  silentCutoff: number;
 }
 
 const OTHER_LEXICONS: Record<string, { language: string; type: string; scale: number }> = Object.assign(Object.create(null) as Record<string, { language: string; type: string; scale: number }>, {

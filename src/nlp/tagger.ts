@@ -38,6 +38,7 @@ export class EnglishSentiment {
     const L = this.layer;
     const z = rule.compound * L.compoundWeight + L.bias + Math.tanh(this.stemEvidence(tokens) / L.evidenceScale) * L.evidenceWeight;
     const score = roundScore(Math.max(-1, Math.min(1, z)));
+    if (rule.hits === 0) return { score, label: labelFor(score, L.silentCutoff, -L.silentCutoff) };
     return { score, label: labelFor(score, L.positiveCutoff, L.negativeCutoff) };
   }
 }
@@ -70,12 +71,13 @@ class ChatTagger implements Tagger {
   private readonly needs: NeedsScorer;
   private readonly english: EnglishSentiment;
   private readonly foreign = new ForeignSentiment();
-  private readonly languages = new LanguageDetector();
+  private readonly languages: LanguageDetector;
 
   constructor(model: ModelFile) {
     this.modelVersion = model.version;
     this.needs = new NeedsScorer(model.needs);
     this.english = new EnglishSentiment(model.sentiment);
+    this.languages = new LanguageDetector((w) => this.needs.extractor.knows(w));
   }
 
   tag(input: TagInput): TagResult {

@@ -16,6 +16,9 @@ export interface NeedsTrainingOptions {
   augment?: boolean;
   /** Seed of the deterministic variants. */
   seed?: number;
+  /** Train the need / no-need gate (default on). */
+  gate?: boolean;
+  gateThreshold?: number;
 }
 
 export interface LabelledDoc {
@@ -99,6 +102,19 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
     }
   }
 
+  const { classifier, featureNames } = fitBayes(examples);
+  const params = extractParams(classifier, featureNames, vocabulary, { threshold: data.taxonomy.threshold, ...opts });
+  if (opts.gate !== false && examples.some((e) => e.label === NONE)) {
+    // The gate: the same features, two classes (some need / no need). Out-of-scope text is spread thin over the
+    // needs but looks like the broad "no need" data, which a two-class model sees better.
+    const gate = fitBayes(examples.map((e) => ({ features: e.features, label: e.label === NONE ? NONE : 'need' })));
+    const g = extractParams(gate.classifier, gate.featureNames, [], {});
+    params.gate = { classes: g.classes, logPrior: g.logPrior, features: g.features, threshold: opts.gateThreshold ?? 0.5 };
+  }
+  return params;
+}
+
+function fitBayes(examples: Array<{ features: string[]; label: string }>): { classifier: InstanceType<typeof natural.BayesClassifier>; featureNames: string[] } {
   // natural's BayesClassifier, fed feature lists. Its textToFeatures (a dense 0/1 vector built by searching every
   // document for every feature) is replaced by an equivalent that sets only the document's own features in a
   // reused 0/1 array of the same length, so training stays fast on a large vocabulary; the counting is natural's.
@@ -121,7 +137,7 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
     return buffer;
   };
   classifier.train();
-  return extractParams(classifier, featureNames, vocabulary, { threshold: data.taxonomy.threshold, ...opts });
+  return { classifier, featureNames };
 }
 
 interface ApparatusBayes {

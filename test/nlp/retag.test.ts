@@ -69,7 +69,7 @@ afterAll(async () => {
 });
 
 describe('retrain and retag', () => {
-  it('re-tags history after a model change, once, recording the model version and moving counters exactly', async () => {
+  it('re-tags history after a model change, once, recording the model version and moving counters exactly', { timeout: 120_000 }, async () => {
     const file1 = join(dir, 'model-1.json');
     const version1 = train(v1, file1);
     expect(readModelFile(file1).version).toBe(version1);
@@ -98,7 +98,7 @@ describe('retrain and retag', () => {
     expect(job).toBeTruthy();
     const events = new (await import('bullmq')).QueueEvents('retag', { connection: { url: p.env.redisUrl } as never, prefix: p.env.prefix });
     await events.waitUntilReady();
-    const result = (await job!.waitUntilFinished(events, 20_000)) as { found: number; enqueued: number };
+    const result = (await job!.waitUntilFinished(events, 60_000)) as { found: number; enqueued: number };
     await events.close();
     expect(result).toMatchObject({ found: 3, enqueued: 3 });
     await Promise.all(outs.map((o) => p.waitForTag(o.messageKey, 1)));
