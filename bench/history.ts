@@ -36,6 +36,8 @@ const DAYS = arg('days', 35);
 const SAMPLES = arg('samples', 200);
 const NAIVE_SAMPLES = arg('naive-samples', 5);
 const KEEP = process.argv.includes('--keep');
+/** Re-measure a database kept (--keep) by an earlier run with the same sizes: the data is regenerated in memory (same seed), not inserted. */
+const REUSE = process.argv.includes('--reuse') ? process.argv[process.argv.indexOf('--reuse') + 1]! : null;
 const WS = 'TBENCH';
 const TZ = 'Europe/Berlin';
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -251,7 +253,7 @@ async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
 
 async function main(): Promise<void> {
   const mongoUrl = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27018/sh';
-  const dbName = `bench_history_${createHash('sha1').update(String(Date.now())).digest('hex').slice(0, 6)}`;
+  const dbName = REUSE ?? `bench_history_${createHash('sha1').update(String(Date.now())).digest('hex').slice(0, 6)}`;
   const log = createLogger('silent');
   await connectMongo(mongoUrl, log, { dbName });
   const server = (await mongoose.connection.db!.admin().command({ buildInfo: 1 })) as { version?: string; ferretdbVersion?: string };
@@ -262,7 +264,7 @@ async function main(): Promise<void> {
     const weekMessages = g.messages.filter((m) => isoWeekKey(m.ts as Date, TZ) === thisWeek).length;
     console.log(`generated ${g.messages.length} messages, ${g.conversations.size} conversations, ${g.customers.size} customers over ${DAYS} days (${weekMessages} in ${thisWeek}) in ${(ms / 1000).toFixed(1)} s`);
     const proj = projections(g);
-    [ms] = await time(async () => {
+    if (!REUSE) [ms] = await time(async () => {
       await mongoose.connection.db!.collection('workspaces').insertOne({ _id: `slack:${WS}` as never, platform: 'slack', externalId: WS, timeZone: TZ, name: 'bench', digestChannelId: null, createdAt: NOW });
       await insertAll('customers', [...g.customers.values()]);
       await insertAll('conversations', [...g.conversations.values()]);
@@ -272,7 +274,7 @@ async function main(): Promise<void> {
       await insertAll('customer_keys', proj.keys);
       await insertAll('messages', g.messages);
     });
-    console.log(`inserted in ${(ms / 1000).toFixed(1)} s`);
+    console.log(REUSE ? `reusing ${REUSE}` : `inserted in ${(ms / 1000).toFixed(1)} s`);
 
     const scope = { platform: 'slack' as const, workspaceId: WS };
     const active = [...g.customers.values()].filter((c) => c.lastContactAt);
@@ -328,7 +330,7 @@ async function main(): Promise<void> {
     console.log(`| digest build (${weekMessages} msgs in week), counters | ${d.n} | ${d.median} | ${d.p95} |`);
     console.log(`| digest build, naive scan | ${nd2.n} | ${nd2.median} | ${nd2.p95} |`);
   } finally {
-    if (!KEEP) await mongoose.connection.dropDatabase().catch(() => undefined);
+    if (!KEEP && !REUSE) await mongoose.connection.dropDatabase().catch(() => undefined);
     await mongoose.disconnect();
   }
 }

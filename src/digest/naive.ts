@@ -80,25 +80,30 @@ async function naiveWeek(scope: Scope, start: Date, end: Date, ref: Date): Promi
       s.add(c._id as unknown as string);
     }
   }
+  // Their sentiment windows, from all their messages (one scan for all of them).
   const atRisk: AtRiskCandidate[] = [];
-  for (const [customerId, set] of negConvs) {
-    const c = await Customer.collection.findOne({ _id: customerId as never });
-    if (!c) continue;
-    const theirs = (await Message.collection
-      .find({ customerId, 'author.role': 'customer', deletedAt: null, ts: { $lt: end } })
-      .toArray()) as unknown as RawMsg[];
-    let rs = 0, rc = 0, ps = 0, pc = 0;
-    for (const m of theirs) {
-      const s = m.tags && !m.tags.untaggedReason ? m.tags.sentiment : undefined;
-      if (!s) continue;
-      const w = windowOf(dayKey(m.ts), ref);
-      if (w === 'recent') { rs += s.score; rc += 1; }
-      else if (w === 'previous') { ps += s.score; pc += 1; }
-    }
+  const ids = [...negConvs.keys()];
+  const docs = ids.length ? await Customer.collection.find({ _id: { $in: ids as never[] } }).toArray() : [];
+  const theirs = ids.length
+    ? ((await Message.collection.find({ customerId: { $in: ids }, 'author.role': 'customer', deletedAt: null, ts: { $lt: end } }).toArray()) as unknown as RawMsg[])
+    : [];
+  const windows = new Map<string, { rs: number; rc: number; ps: number; pc: number }>();
+  for (const m of theirs) {
+    const s = m.tags && !m.tags.untaggedReason ? m.tags.sentiment : undefined;
+    if (!s || !m.customerId) continue;
+    let w = windows.get(m.customerId);
+    if (!w) windows.set(m.customerId, (w = { rs: 0, rc: 0, ps: 0, pc: 0 }));
+    const which = windowOf(dayKey(m.ts), ref);
+    if (which === 'recent') { w.rs += s.score; w.rc += 1; }
+    else if (which === 'previous') { w.ps += s.score; w.pc += 1; }
+  }
+  for (const c of docs) {
+    const id = c._id as unknown as string;
+    const w = windows.get(id) ?? { rs: 0, rc: 0, ps: 0, pc: 0 };
     atRisk.push({
-      customer: toRef({ id: c._id as unknown as string, name: c.name ?? null, email: c.email ?? null, company: c.company ?? null, lastContactAt: c.lastContactAt ?? null }),
-      negativeConversations: set.size,
-      turnedNegative: trendOf(average(rs, rc), average(ps, pc)).turnedNegative,
+      customer: toRef({ id, name: c.name ?? null, email: c.email ?? null, company: c.company ?? null, lastContactAt: c.lastContactAt ?? null }),
+      negativeConversations: negConvs.get(id)!.size,
+      turnedNegative: trendOf(average(w.rs, w.rc), average(w.ps, w.pc)).turnedNegative,
     });
   }
   return { facts: f, atRisk };
