@@ -1,6 +1,7 @@
 // `support-history import slack|discord <path>`: day-one history from a Slack export or DiscordChatExporter JSON.
 import { parseArgs } from 'node:util';
 import { CaptureService } from '../../src/capture/capture.js';
+import { redactSecrets } from '../../src/capture/redact.js';
 import { readDiscordExport } from '../../src/import/discord-export.js';
 import { formatProgress, formatSummary } from '../../src/import/report.js';
 import { runImport } from '../../src/import/run.js';
@@ -84,6 +85,7 @@ export async function importCommand(argv: string[]): Promise<number> {
       log: log.child({ component: 'capture' }),
       conversationWindowMinutes: config.conversationWindowMinutes,
       maxMessageChars: config.maxMessageChars,
+      redactSecrets: config.redactSecretsInText,
     });
     const tty = process.stderr.isTTY === true;
     let lastShown = 0;
@@ -95,6 +97,8 @@ export async function importCommand(argv: string[]): Promise<number> {
       log,
       conversationWindowMinutes: config.conversationWindowMinutes,
       maxMessageChars: config.maxMessageChars,
+      // The bulk path applies what capture applies to a new message's text.
+      ...(config.redactSecretsInText ? { textFilter: (t: string) => redactSecrets(t).text } : {}),
       onProgress: (p) => {
         const now = Date.now();
         const final = p.done === p.total;

@@ -12,6 +12,9 @@ import { readSlackExport } from '../../src/import/slack-export.js';
 import { openExport } from '../../src/import/source.js';
 import { startImportHarness, type ImportHarness } from './harness.js';
 import { syntheticExport } from './synthetic.js';
+import { CaptureService } from '../../src/capture/capture.js';
+import { redactSecrets } from '../../src/capture/redact.js';
+import { runImport } from '../../src/import/run.js';
 
 const SLACK = 'samples/slack-export';
 const DISCORD = 'samples/discord-export';
@@ -207,6 +210,21 @@ describe('DiscordChatExporter export', () => {
 });
 
 describe('bulk import keeps the live capture semantics', () => {
+  it('redacts secrets in text exactly as capture does when REDACT_SECRETS_IN_TEXT is on', async () => {
+    const capture = new CaptureService({ queue: h.queues, log: h.env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000, redactSecrets: true });
+    const text = 'my card 4111 1111 1111 1111 was charged twice, password: hunter22';
+    const content = syntheticExport({ seed: 3, messages: 2 });
+    content.records.forEach((r) => (r.msg.text = text));
+    const [viaBulk, viaCapture] = content.records as [(typeof content.records)[0], (typeof content.records)[0]];
+    const common = { capture, queues: h.queues, log: h.env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000 };
+    await runImport({ ...content, records: [viaBulk] }, { ...common, via: 'bulk', textFilter: (t) => redactSecrets(t).text });
+    await runImport({ ...content, records: [viaCapture] }, { ...common, via: 'capture' });
+    const stored = await Message.find({}, { text: 1 }).lean();
+    expect(stored).toHaveLength(2);
+    expect(stored[0]!.text).not.toContain('4111');
+    expect(stored[0]!.text).toBe(stored[1]!.text);
+  });
+
   async function scenario(via: 'bulk' | 'capture'): Promise<Record<string, unknown[]>> {
     await h.clear();
     const early = syntheticExport({ seed: 7, messages: 60 });
