@@ -3,7 +3,9 @@ import type { Config } from '../src/config.js';
 import { CaptureService } from '../src/capture/capture.js';
 import { connectMongo, disconnectMongo, ensureIndexes, pingMongo } from '../src/db/connection.js';
 import { setupDocLocks } from '../src/db/doc-lock.js';
-import { HttpServer } from '../src/http/server.js';
+import { HttpServer, sendJson } from '../src/http/server.js';
+import { Metrics } from '../src/http/metrics.js';
+import { createDashboard, DASHBOARD_PATH } from '../src/http/dashboard.js';
 import type { Logger } from '../src/logger.js';
 import { loadTagger } from '../src/nlp/tagger.js';
 import type { PlatformAdapter } from '../src/platform.js';
@@ -35,6 +37,19 @@ export async function startApp(mode: Mode, config: Config, log: Logger, opts: { 
   const http = new HttpServer(log.child({ component: 'http' }));
   http.addReadinessCheck({ name: 'mongodb', check: pingMongo });
   http.addReadinessCheck({ name: 'redis', check: () => queues.ping() });
+  const metrics = new Metrics(log.child({ component: 'metrics' }));
+  metrics.observeQueues([queues.tag, queues.maintenance]);
+  if (worker) metrics.observeWorkers(worker.workers);
+  http.route('GET', '/metrics', async (_req, res) => {
+    const { contentType, body } = await metrics.render();
+    res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  if (config.dashboard) {
+    http.mount(DASHBOARD_PATH, createDashboard([queues.tag, queues.maintenance], config.dashboard, log.child({ component: 'dashboard' })));
+  } else {
+    http.mount(DASHBOARD_PATH, (_req, res) => sendJson(res, 404, { error: 'queue dashboard is off (set DASHBOARD_USER and DASHBOARD_PASSWORD)' }));
+  }
 
   let adapters: PlatformAdapter[] = [];
   if (mode !== 'worker') {
@@ -43,7 +58,9 @@ export async function startApp(mode: Mode, config: Config, log: Logger, opts: { 
       log: log.child({ component: 'capture' }),
       conversationWindowMinutes: config.conversationWindowMinutes,
       maxMessageChars: config.maxMessageChars,
+      redactSecrets: config.redactSecretsInText,
     });
+    metrics.observeCapture(capture);
     adapters = await createAdapters(config, { capture, http, queues, log }, log);
     if (adapters.length === 0) {
       log.warn(

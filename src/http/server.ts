@@ -12,6 +12,7 @@ export interface ReadinessCheck {
 
 export class HttpServer {
   private readonly routes = new Map<string, RouteHandler>();
+  private readonly prefixes: Array<[string, RouteHandler]> = [];
   private readonly checks: ReadinessCheck[] = [];
   private readonly server: Server;
 
@@ -29,13 +30,18 @@ export class HttpServer {
     this.routes.set(`${method} ${path}`, handler);
   }
 
+  /** Serves every method and path under `prefix` (e.g. the queue dashboard) with one handler. */
+  mount(prefix: string, handler: RouteHandler): void {
+    this.prefixes.push([prefix, handler]);
+  }
+
   addReadinessCheck(check: ReadinessCheck): void {
     this.checks.push(check);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const handler = this.routes.get(`${req.method} ${path}`);
+    const handler = this.routes.get(`${req.method} ${path}`) ?? this.prefixes.find(([p]) => path === p || path.startsWith(`${p}/`))?.[1];
     if (!handler) {
       const allowed = [...this.routes.keys()].some((k) => k.endsWith(` ${path}`));
       sendJson(res, allowed ? 405 : 404, { error: allowed ? 'method not allowed' : 'not found' });

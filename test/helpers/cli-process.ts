@@ -2,7 +2,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 
-const TSX = 'node_modules/.bin/tsx';
 
 export interface CliProcess {
   child: ChildProcess;
@@ -14,7 +13,9 @@ export interface CliProcess {
 }
 
 export function runCli(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(TSX, ['bin/cli.ts', ...args], {
+  // `node --import tsx` rather than the tsx binary: the tsx binary runs node as a grandchild, so a SIGKILL
+  // (which it cannot relay) would leave the real process running.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
