@@ -7,7 +7,7 @@ import { historyProjector } from '../src/history/index.js';
 import type { Logger } from '../src/logger.js';
 import type { Tagger } from '../src/nlp/types.js';
 import { QUEUE, workerConnection, type Queues, type TagJobData } from '../src/queue.js';
-import { createMaintenanceProcessor, RESOLVE_QUIET_EVERY_MS, SWEEP_EVERY_MS } from './maintenance.js';
+import { createMaintenanceProcessor, RESOLVE_QUIET_EVERY_MS, RETENTION_EVERY_MS, SWEEP_EVERY_MS } from './maintenance.js';
 import { createTagProcessor } from './tag.js';
 import { startRetagWorker, type RetagHandle } from './retag.js';
 
@@ -19,7 +19,7 @@ export interface WorkerHandle {
 }
 
 export interface StartWorkersOptions {
-  config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'tagConcurrency' | 'timeZone'> & Partial<Pick<Config, 'resolveAfterDays'>>;
+  config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'tagConcurrency' | 'timeZone'> & Partial<Pick<Config, 'resolveAfterDays' | 'retentionDays'>>;
   log: Logger;
   queues: Queues;
   tagger: Tagger;
@@ -47,7 +47,7 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<WorkerHan
     prefix: config.queuePrefix,
     concurrency: config.tagConcurrency,
   });
-  const maintenanceWorker = new Worker(QUEUE.maintenance, createMaintenanceProcessor(queues, log.child({ component: 'maintenance' }), { resolveAfterDays: config.resolveAfterDays ?? 7 }), {
+  const maintenanceWorker = new Worker(QUEUE.maintenance, createMaintenanceProcessor(queues, log.child({ component: 'maintenance' }), { resolveAfterDays: config.resolveAfterDays ?? 7, retentionDays: config.retentionDays ?? 0 }), {
     connection: connection(),
     prefix: config.queuePrefix,
     concurrency: 1,
@@ -65,6 +65,8 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<WorkerHan
     try {
       await queues.maintenance.upsertJobScheduler('sweep-untagged', { every: SWEEP_EVERY_MS }, { name: 'sweep-untagged' });
       await queues.maintenance.upsertJobScheduler('resolve-quiet', { every: RESOLVE_QUIET_EVERY_MS }, { name: 'resolve-quiet' });
+      if (config.retentionDays) await queues.maintenance.upsertJobScheduler('retention', { every: RETENTION_EVERY_MS }, { name: 'retention' });
+      else await queues.maintenance.removeJobScheduler('retention');
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'could not schedule the untagged sweep; it runs at next start');
     }

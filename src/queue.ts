@@ -17,7 +17,7 @@ export interface TagJobData {
   rev: number;
 }
 
-export type MaintenanceJobName = 'sweep-untagged' | 'resolve-quiet';
+export type MaintenanceJobName = 'sweep-untagged' | 'resolve-quiet' | 'retention';
 
 export const TAG_JOB_OPTIONS: JobsOptions = {
   attempts: 10,
