@@ -41,7 +41,7 @@ describe('contributions', () => {
   const facts = { key: 'k1', conversationId: 'k1', customerId: 'c1', channelId: 'C1', role: 'customer' as const, deleted: false, rollupId: 'slack:T:2026-W48' };
   it('count a customer message that starts a conversation', () => {
     const c = computeContribution(facts, { needs: ['billing'], sentiment: { score: -0.5, label: 'negative' } });
-    expect(toIncObject(c.customer)).toEqual({ 'counts.messages': 1, 'counts.conversations': 1, 'sentiment.sum': -0.5, 'sentiment.count': 1, 'sentiment.negative': 1, 'needs.billing': 1 });
+    expect(toIncObject(c.customer)).toEqual({ 'counts.messages': 1, 'counts.conversations': 1, 'sentiment.sum': -0.5, 'sentiment.count': 1, 'sentiment.negative': 1, 'needs.billing': 1, 'channels.c_C1': 1 });
     expect(toIncObject(c.rollup)).toMatchObject({ 'counts.conversations': 1, 'channels.c_C1': 1 });
   });
   it('give an agent message no needs or sentiment and no customer counters', () => {
@@ -54,7 +54,7 @@ describe('contributions', () => {
     const v1 = computeContribution(facts, { needs: ['billing'], sentiment: { score: 0.2, label: 'positive' } });
     expect(toIncObject(contributionDelta(v0, v1).conversation)).toEqual({ 'needs.refund': -1, 'needs.billing': 1 });
     const gone = computeContribution({ ...facts, deleted: true }, null);
-    expect(toIncObject(contributionDelta(v1, gone).customer)).toEqual({ 'counts.messages': -1, 'counts.conversations': -1, 'sentiment.sum': -0.2, 'sentiment.count': -1, 'sentiment.positive': -1, 'needs.billing': -1 });
+    expect(toIncObject(contributionDelta(v1, gone).customer)).toEqual({ 'counts.messages': -1, 'counts.conversations': -1, 'sentiment.sum': -0.2, 'sentiment.count': -1, 'sentiment.positive': -1, 'needs.billing': -1, 'channels.c_C1': -1 });
   });
 });
 
