@@ -10,6 +10,8 @@ COPY adapters ./adapters
 COPY jobs ./jobs
 COPY bin ./bin
 COPY data ./data
+# The trained tagger model the worker loads at start (src/nlp/model-file.ts).
+COPY models ./models
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
