@@ -288,8 +288,22 @@ export class ForeignSentiment {
         if (v !== undefined) extra += v / 5;
       }
     }
-    const raw = ws.length > 0 ? entry.a.getSentiment(ws) : 0;
-    const avg = (Number.isFinite(raw) ? raw : 0) / entry.scale + extra / Math.max(1, ws.length) ;
+    // natural's getSentiment negates every word after a negation to the end of the text; here a negation
+    // reaches the next two words only (same lexicon and negation list).
+    const a = entry.a as unknown as { vocabulary: Record<string, number | undefined>; negations: string[] };
+    let sum = 0;
+    let negLeft = 0;
+    for (const w of ws) {
+      if (a.negations.includes(w)) {
+        negLeft = 2;
+        continue;
+      }
+      const v = Number(a.vocabulary[w] ?? 0);
+      if (Number.isFinite(v) && v !== 0) sum += negLeft > 0 ? -v : v;
+      if (negLeft > 0) negLeft--;
+    }
+    const raw = ws.length > 0 ? sum / ws.length : 0;
+    const avg = raw / entry.scale + extra / Math.max(1, ws.length);
     const score = round3(Math.tanh(4 * avg));
     return { score, label: labelFor(score) };
   }

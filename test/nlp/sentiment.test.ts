@@ -67,6 +67,11 @@ describe('languages', () => {
     expect(pt.sentiment.label).toBe('positive');
   });
 
+  it('limits a negation to the words after it in other languages too', () => {
+    expect(tag('die Bestellung ist nicht angekommen, sehr schlecht').sentiment.label).toBe('negative');
+    expect(tag('el producto no es bueno y el servicio es malo').sentiment.label).toBe('negative');
+  });
+
   it('marks a language without a lexicon untagged with the reason', () => {
     const ru = tag('Здравствуйте, у меня не работает оплата');
     expect(ru.language).toBe('ru');
