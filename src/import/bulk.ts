@@ -154,15 +154,21 @@ export async function executePlan(plan: ImportPlan, opts: ExecuteOptions): Promi
     });
   }
 
+  // A chunk's tag jobs go to Redis while the next chunk goes to MongoDB (one enqueue in flight at a time).
+  let enqueuing: Promise<void> = Promise.resolve();
   for (let i = 0; i < plan.newMessages.length; i += chunk) {
     const docs = plan.newMessages.slice(i, i + chunk);
     const dup = await insertAll(Message.collection, docs);
     const stored = docs.filter((_, idx) => !dup.has(idx));
     result.stored += stored.length;
     result.raced += dup.size;
-    if (!(await enqueueTags(opts.queues, stored.map((d) => ({ messageKey: d._id, rev: 0 })), opts.log))) result.notQueued += stored.length;
+    await enqueuing;
+    enqueuing = enqueueTags(opts.queues, stored.map((d) => ({ messageKey: d._id, rev: 0 })), opts.log).then((ok) => {
+      if (!ok) result.notQueued += stored.length;
+    });
     opts.onProgress?.({ stored: result.stored, duplicates: plan.duplicates + result.raced });
   }
+  await enqueuing;
 
   for (const c of plan.checkpoints) {
     await withDocLock('checkpoints', c._id, () =>

@@ -19,7 +19,7 @@ import { Queues } from '../../src/queue.js';
 import { syntheticExport } from './synthetic.js';
 
 const N = Number(process.argv[2] ?? 20_000);
-const CAPTURE_N = Math.min(N, 300);
+const CAPTURE_N = Math.min(N, Number(process.argv[3] ?? 100));
 const mongoUrl = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27018/sh';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = createLogger('error');
@@ -27,7 +27,8 @@ const prefix = `bench_import_${process.pid}`;
 
 // A Slack export folder from the synthetic history.
 const dir = await mkdtemp(join(tmpdir(), 'sh-bench-'));
-const synth = syntheticExport({ seed: 1, messages: N, channels: ['C0BENCH001', 'C0BENCH002', 'C0BENCH003', 'C0BENCH004'] });
+// Starts far enough back that every message is in the past (capture rejects timestamps in the future).
+const synth = syntheticExport({ seed: 1, messages: N, channels: ['C0BENCH001', 'C0BENCH002', 'C0BENCH003', 'C0BENCH004'], start: new Date(Date.now() - N * 20 * 60_000 - 86_400_000) });
 const byFile = new Map<string, unknown[]>();
 for (const { msg } of synth.records) {
   const file = `${msg.channelId.toLowerCase()}/${msg.ts.toISOString().slice(0, 10)}.json`;
@@ -67,6 +68,7 @@ try {
   let t = Date.now();
   const content = await readSlackExport(await openExport(dir), { channels: [], configuredChannels: [], agentUsers: ['U0AGT0001', 'U0AGT0002', 'U0AGT0003'] });
   const bulk = await runImport(content, { ...opts(newCapture()), via: 'bulk' });
+  if (bulk.rejections.length > 0) throw new Error(`bench data rejected: ${bulk.rejections[0]!.reason}`);
   rows.push([`bulk import (read files + plan + write + enqueue), ${bulk.stored} stored`, bulk.read, Date.now() - t]);
 
   t = Date.now();
