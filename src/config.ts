@@ -16,6 +16,9 @@ export interface SlackConfig {
   supportChannels: string[];
   agentUsergroups: string[];
   agentUsers: string[];
+  /** Agents who may erase customer data (`forget`): these users and members of these user groups. */
+  adminUsers?: string[];
+  adminUsergroups?: string[];
   /** Channel the weekly digest is posted to (id); none = no automatic digest. */
   digestChannel?: string;
 }
@@ -27,6 +30,9 @@ export interface DiscordConfig {
   supportChannels: string[];
   agentRoles: string[];
   agentUsers: string[];
+  /** Agents who may erase customer data (`forget`): holders of these roles and these users. */
+  adminRoles?: string[];
+  adminUsers?: string[];
   apiUrl: string;
   globalCommands: boolean;
   /** Channel the weekly digest is posted to (id); none = no automatic digest. */
@@ -182,6 +188,8 @@ function slackConfig(env: Env): SlackConfig | undefined {
     supportChannels: list(env, 'SLACK_SUPPORT_CHANNELS', /^[#A-Za-z0-9_.-]+$/, 'channel ids or names'),
     agentUsergroups: list(env, 'SLACK_AGENT_USERGROUPS', SLACK_ID, 'user group ids (S…)'),
     agentUsers: list(env, 'SLACK_AGENT_USERS', SLACK_ID, 'user ids (U… or W…)'),
+    adminUsers: list(env, 'SLACK_ADMIN_USERS', SLACK_ID, 'user ids (U… or W…)'),
+    adminUsergroups: list(env, 'SLACK_ADMIN_USERGROUPS', SLACK_ID, 'user group ids (S…)'),
     ...optionalId(env, 'SLACK_DIGEST_CHANNEL', SLACK_ID, 'a channel id (C…)'),
   };
 }
@@ -203,6 +211,8 @@ function discordConfig(env: Env): DiscordConfig | undefined {
     supportChannels: list(env, 'DISCORD_SUPPORT_CHANNELS', SNOWFLAKE, 'channel, category or forum ids'),
     agentRoles: list(env, 'DISCORD_AGENT_ROLES', SNOWFLAKE, 'role ids'),
     agentUsers: list(env, 'DISCORD_AGENT_USERS', SNOWFLAKE, 'user ids'),
+    adminRoles: list(env, 'DISCORD_ADMIN_ROLES', SNOWFLAKE, 'role ids'),
+    adminUsers: list(env, 'DISCORD_ADMIN_USERS', SNOWFLAKE, 'user ids'),
     apiUrl: url(env, 'DISCORD_API_URL', 'https://discord.com/api', ['https:', 'http:']),
     globalCommands: bool(env, 'DISCORD_GLOBAL_COMMANDS', false),
     ...optionalId(env, 'DISCORD_DIGEST_CHANNEL', SNOWFLAKE, 'a channel id'),
