@@ -100,7 +100,7 @@ export class FakeSlackApi extends EventEmitter {
   }
 
   /** Resolves with the first response_url post that matches (checked on every new post, never polled). */
-  waitForResponse(id: string, timeoutMs = 10_000): Promise<ResponseUrlPost> {
+  waitForResponse(id: string, timeoutMs = 25_000): Promise<ResponseUrlPost> {
     const found = this.responseUrlPosts.find((p) => p.id === id);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {

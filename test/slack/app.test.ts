@@ -34,7 +34,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Resolves when the child logs a line matching `re` (read as it is written; never polled). */
-function waitForLine(child: ChildProcess, re: RegExp, timeoutMs = 60_000): Promise<string> {
+function waitForLine(child: ChildProcess, re: RegExp, timeoutMs = 150_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`no log line ${re} within ${timeoutMs} ms:\n${buf.slice(-2000)}`)), timeoutMs);
@@ -102,5 +102,5 @@ describe('support-history bot with Slack configured', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-  });
+  }, 180_000);
 });

@@ -106,7 +106,7 @@ describe('backfill', () => {
     expect(await Message.countDocuments({ workspaceId: TEAM })).toBe(3 + missed.length);
     const cp = await Checkpoint.findById(checkpointKey('slack', TEAM, SUPPORT)).lean();
     expect(cp?.lastTs?.getTime()).toBeGreaterThan(checkpoint!.lastTs!.getTime());
-  });
+  }, 180_000); // bounds, not waits: ~15 s on a quiet machine, more when two cores run everyone's tests
 
   it('backfills a support channel the bot is invited into, and no other', async () => {
     await h.adapter?.stop();

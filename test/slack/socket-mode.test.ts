@@ -58,10 +58,10 @@ describe('Socket Mode', () => {
     expect(h.adapter.mode).toBe('socket');
     const ts = slackTs();
     const id = socket.send('events_api', envelope({ type: 'message', channel: SUPPORT, channel_type: 'channel', user: 'UCUST1', ts, text: 'hello over the socket' }));
-    const ack = await socket.waitForAck(id, 10_000);
+    const ack = await socket.waitForAck(id, 60_000);
     expect(ack).toMatchObject({ envelope_id: id });
     expect(await Message.findById(messageKey('slack', TEAM, SUPPORT, ts)).lean()).toMatchObject({ text: 'hello over the socket', source: 'live' });
-  });
+  }, 90_000);
 
   it('does not acknowledge while the database is down; the redelivery is stored once and acknowledged', async () => {
     const ts = slackTs();
@@ -78,9 +78,9 @@ describe('Socket Mode', () => {
     }
     expect(socket.acks.find((a) => a.envelope_id === first)).toBeUndefined();
     const retry = socket.send('events_api', envelope(event), 1);
-    expect(await socket.waitForAck(retry, 10_000)).not.toBeNull();
+    expect(await socket.waitForAck(retry, 60_000)).not.toBeNull();
     expect(await Message.countDocuments({ messageId: ts })).toBe(1);
-  });
+  }, 120_000);
 
   it('acknowledges a slash command at once and answers through response_url', async () => {
     const started = Date.now();
