@@ -46,13 +46,13 @@ describe('support-history start', () => {
     const { child, err } = run(['start'], { PORT: 'abc' });
     expect(await exitCode(child)).toBe(2);
     expect(err().trim()).toBe('support-history: configuration error: PORT must be a whole number from 0 to 65535 (got "abc")');
-  });
+  }, 60_000);
 
   it('names a missing platform variable too', async () => {
     const { child, err } = run(['bot'], { SLACK_BOT_TOKEN: 'xoxb-1' });
     expect(await exitCode(child)).toBe(2);
     expect(err()).toMatch(/SLACK_SIGNING_SECRET is required/);
-  });
+  }, 60_000);
 
   it('runs the worker and /healthz with no platform configured, tags what is captured, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
@@ -60,11 +60,13 @@ describe('support-history start', () => {
     mongoUrl.pathname = `/${p.env.dbName}`;
     const app = run(['start'], { MONGO_URL: mongoUrl.toString(), REDIS_URL: p.env.redisUrl, PORT: String(port), HOST: '127.0.0.1', QUEUE_PREFIX: p.env.prefix, LOG_LEVEL: 'info' });
     try {
-      // Wait for the server to come up by polling its health endpoint (bounded).
+      // Wait for the server to come up by polling its health endpoint (bounded: a loaded 2-core machine
+      // takes a while to start tsx, connect and train the tagger).
       let health: Response | null = null;
-      for (let i = 0; i < 200 && !health; i++) {
+      const deadline = Date.now() + 90_000;
+      while (!health && Date.now() < deadline && app.child.exitCode === null) {
         health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
-        if (!health) await new Promise((r) => setTimeout(r, 100));
+        if (!health) await new Promise((r) => setTimeout(r, 200));
       }
       expect(health?.status).toBe(200);
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
@@ -84,5 +86,5 @@ describe('support-history start', () => {
     } finally {
       if (app.child.exitCode === null) app.child.kill('SIGKILL');
     }
-  });
+  }, 180_000);
 });

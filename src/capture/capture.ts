@@ -163,11 +163,12 @@ export class CaptureService {
     });
   }
 
-  private touchConversation(msg: CapturedMessage, conversationId: string, customerId: string | null): Promise<void> {
+  /** Upserts the conversation for a new message; returns the customer who owns it (if any). */
+  private touchConversation(msg: CapturedMessage, conversationId: string, customerId: string | null): Promise<string | null> {
     return withDocLock('conversations', conversationId, () => this.writeConversation(msg, conversationId, customerId));
   }
 
-  private async writeConversation(msg: CapturedMessage, conversationId: string, customerId: string | null): Promise<void> {
+  private async writeConversation(msg: CapturedMessage, conversationId: string, customerId: string | null): Promise<string | null> {
     const role: Role = msg.author!.role;
     const update: Record<string, unknown> = {
       $setOnInsert: conversationInsertFields(msg),
@@ -188,9 +189,11 @@ export class CaptureService {
       if ((err as { code?: number }).code !== 11000) throw err;
       conv = await Conversation.collection.findOneAndUpdate({ _id: conversationId as never }, { $min: update.$min, $max: update.$max } as never, { returnDocument: 'after' });
     }
-    if (!conv) return;
+    if (!conv) return customerId;
+    let owner = (conv.customerId as string | null | undefined) ?? null;
     if (role === 'customer') {
-      if (conv.customerId == null && customerId !== null) {
+      if (owner === null && customerId !== null) {
+        owner = customerId;
         // The thread was opened by an agent or a bot, or its replies came before its root: the first customer owns it.
         await Conversation.updateOne({ _id: conversationId, customerId: null }, { $set: { customerId, firstLine: firstLine(msg.text), permalink: msg.permalink ?? null } });
       }
@@ -207,6 +210,7 @@ export class CaptureService {
       }
       if (conv.status === 'open') await Conversation.updateOne({ _id: conversationId, status: 'open' }, { $set: { status: 'answered' } });
     }
+    return owner;
   }
 
   private async advanceCheckpoint(msg: CapturedMessage): Promise<void> {
@@ -234,9 +238,8 @@ export class CaptureService {
     const author = msg.author!;
     const authorCustomerId = author.role === 'customer' ? await this.upsertCustomer(msg) : null;
     const conversationId = await this.conversationFor(msg, key, authorCustomerId);
-    await this.touchConversation(msg, conversationId, authorCustomerId);
-    const conv = await Conversation.findById(conversationId, { customerId: 1 }).lean();
-    const customerId = authorCustomerId ?? conv?.customerId ?? null;
+    const owner = await this.touchConversation(msg, conversationId, authorCustomerId);
+    const customerId = authorCustomerId ?? owner;
     const doc = newMessageDocument(msg, conversationId, customerId, this.now());
     let inserted: boolean;
     try {
