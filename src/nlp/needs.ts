@@ -195,7 +195,7 @@ export class NeedsScorer {
 
   /**
    * Needs of a message given as clauses of lower-case words (see tokens.ts `clauses`). The message is scored
-   * whole (each feature once); each clause is scored alone too and may add a need of its own.
+   * whole (the sum of its clauses); each clause is scored alone too and may add a need of its own.
    */
   classify(clauseList: string[][]): NeedScore[] {
     const k = this.classes.length;
@@ -213,9 +213,13 @@ export class NeedsScorer {
       parts.push({ acc, gacc, known, normal });
     }
     if (clauseList.length > 1) {
-      const all: string[] = [];
-      for (const part of parts) for (const w of part.normal) all.push(w);
-      knownTotal = this.accumulate(all, seen, total, gtotal);
+      // The whole message is the sum of its clauses (a feature in two clauses counts twice; stem pairs across a
+      // clause boundary are not counted): one pass over the words instead of two.
+      for (const part of parts) {
+        knownTotal += part.known;
+        for (let c = 0; c < k; c++) total[c]! += part.acc[c]!;
+        for (let c = 0; c < g; c++) gtotal[c]! += part.gacc[c]!;
+      }
     } else if (parts[0]) {
       knownTotal = parts[0].known;
       total.set(parts[0].acc);
