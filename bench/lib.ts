@@ -47,11 +47,72 @@ export interface Row {
   /** this / baseline (for rates: how much of the baseline's rate this reaches). */
   ratio: number;
   runs: number;
+  /** Anything a reader needs beside the figures (accuracy, what was compared). */
+  note?: string;
 }
 
 export function printTable(rows: Row[]): void {
-  const head = ['benchmark', 'size', 'median', 'p95', 'unit', 'baseline', 'baseline median', 'ratio'];
-  const body = rows.map((r) => [r.benchmark, String(r.size), fmt(r.median), fmt(r.p95), r.unit, r.baseline, fmt(r.baselineMedian), r.ratio.toFixed(3)]);
+  const head = ['benchmark', 'size', 'median', 'p95', 'unit', 'baseline', 'baseline median', 'ratio', 'runs'];
+  const body = rows.map((r) => [r.benchmark, String(r.size), fmt(r.median), fmt(r.p95), r.unit, r.baseline, fmt(r.baselineMedian), r.ratio.toFixed(3), String(r.runs)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log(line(head));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const b of body) console.log(line(b));
+  const notes = rows.filter((r) => r.note);
+  if (notes.length) {
+    console.log('');
+    for (const r of notes) console.log(`${r.benchmark} (${r.size}) vs ${r.baseline}: ${r.note}`);
+  }
+}
+
+/**
+ * How a cost grows from size to size, for rows of one benchmark at several sizes: the exponent k in
+ * cost ∝ size^k between neighbours (1 = linear, 0 = flat; above ~1.2 is a super-linear step worth a look).
+ */
+export interface Growth {
+  benchmark: string;
+  from: number;
+  to: number;
+  sizeFactor: number;
+  costFactor: number;
+  exponent: number;
+  baselineCostFactor: number;
+  baselineExponent: number;
+}
+
+export function growth(rows: Row[]): Growth[] {
+  const out: Growth[] = [];
+  const byName = new Map<string, Row[]>();
+  for (const r of rows) byName.set(r.benchmark, [...(byName.get(r.benchmark) ?? []), r]);
+  for (const [name, rs] of byName) {
+    const sorted = [...rs].sort((a, b) => a.size - b.size);
+    for (let i = 1; i < sorted.length; i++) {
+      const a = sorted[i - 1]!;
+      const b = sorted[i]!;
+      const sizeFactor = b.size / a.size;
+      const costFactor = b.median / a.median;
+      const baselineCostFactor = b.baselineMedian / a.baselineMedian;
+      out.push({
+        benchmark: name,
+        from: a.size,
+        to: b.size,
+        sizeFactor,
+        costFactor,
+        exponent: Math.log(costFactor) / Math.log(sizeFactor),
+        baselineCostFactor,
+        baselineExponent: Math.log(baselineCostFactor) / Math.log(sizeFactor),
+      });
+    }
+  }
+  return out;
+}
+
+export function printGrowth(g: Growth[]): void {
+  if (g.length === 0) return;
+  console.log('\ngrowth with size (cost ∝ size^k; k ≈ 1 linear, k > 1.2 super-linear)');
+  const head = ['benchmark', 'from → to', 'size ×', 'cost ×', 'k', 'baseline cost ×', 'baseline k', ''];
+  const body = g.map((x) => [x.benchmark, `${x.from} → ${x.to}`, x.sizeFactor.toFixed(1), x.costFactor.toFixed(2), x.exponent.toFixed(2), x.baselineCostFactor.toFixed(2), x.baselineExponent.toFixed(2), x.exponent > 1.2 ? 'SUPER-LINEAR' : '']);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   console.log(line(head));

@@ -1,21 +1,115 @@
 // `npm run bench` (full) or `npm run bench -- --quick`: runs every benchmark against the same FerretDB and
 // Redis the tests use, prints a table and writes bench/results.json.
+//
+//   --quick               small sizes and a time budget (steps that would start past it are skipped and listed)
+//   --sizes 10000,100000  message counts for /history and the digest (full default: 10k, 100k, 1M)
+//   --e2e-messages N      messages per end-to-end run (full default 200)
+//   --capture-messages N  messages per capture run (full default 200)
+//   --runs N              runs per figure (full default 3)
+import os from 'node:os';
 import { benchCapture } from './capture.js';
-import { printTable, startServices, writeResults, type Row } from './lib.js';
+import { benchE2e } from './e2e.js';
+import { TEXT_SOURCES } from './generate.js';
+import { historyPoint } from './history-points.js';
+import { growth, printGrowth, printTable, startServices, writeResults, type Row } from './lib.js';
+import { benchTagging } from './tagging.js';
 
 const quick = process.argv.includes('--quick');
 const seed = 20261125;
+const opt = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const num = (name: string, dflt: number): number => (opt(name) !== undefined ? Number(opt(name)) : dflt);
+const runs = num('runs', quick ? 3 : 3);
+const sizes = (opt('sizes') ?? (quick ? '10000' : '10000,100000,1000000')).split(',').map(Number);
+const started = Date.now();
+// The quick run must end within two minutes: nothing new starts after this.
+const budgetEnd = quick ? started + 105_000 : started + num('budget-minutes', 90) * 60_000;
+const left = (): number => budgetEnd - Date.now();
 
 const services = startServices();
 const rows: Row[] = [];
+const skipped: Array<{ step: string; reason: string }> = [];
+const load = () => os.loadavg().map((x) => +x.toFixed(2));
+const loadAtStart = load();
+
+async function step(name: string, minMs: number, fn: () => Promise<void> | void): Promise<void> {
+  if (left() < minMs) {
+    skipped.push({ step: name, reason: `not started: ${Math.max(0, Math.round(left() / 1000))} s of the time budget left` });
+    return;
+  }
+  const t = Date.now();
+  try {
+    await fn();
+  } catch (err) {
+    skipped.push({ step: name, reason: `failed: ${(err as Error).message.split('\n')[0]}` });
+  }
+  if (!quick || process.env.BENCH_VERBOSE === '1') console.error(`[bench] ${name}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+
 try {
+  await step('tagging', 0, () => {
+    const r = benchTagging({ messages: quick ? 600 : 3_000, seed, runs: quick ? 3 : 5, minMs: quick ? 250 : 1_000 });
+    rows.push(...r.rows);
+    writeResults('tagging', { seed, quick, rows: r.rows, raw: r.raw });
+  });
   for (const concurrency of [1, 8]) {
-    const capture = await benchCapture({ mongoUrl: services.mongoUrl, redisUrl: services.redisUrl, messages: quick ? 1_000 : 5_000, runs: quick ? 3 : 5, seed, concurrency });
-    rows.push(...capture.rows);
-    writeResults(`capture_c${concurrency}`, { seed, quick, rows: capture.rows, raw: capture.raw });
+    await step(`capture c${concurrency}`, 10_000, async () => {
+      const messages = num('capture-messages', quick ? 25 : 200);
+      const capture = await benchCapture({ mongoUrl: services.mongoUrl, redisUrl: services.redisUrl, messages, runs, seed, concurrency, deadline: quick ? Date.now() + 12_000 : budgetEnd });
+      rows.push(...capture.rows);
+      writeResults(`capture_c${concurrency}`, { seed, quick, rows: capture.rows, raw: capture.raw });
+    });
+  }
+  for (const workers of [1, 2]) {
+    await step(`end to end, ${workers} worker(s)`, 15_000, async () => {
+      const messages = num('e2e-messages', quick ? 20 : 200);
+      const r = await benchE2e({ mongoUrl: services.mongoUrl, redisUrl: services.redisUrl, messages, runs: quick ? 1 : runs, seed, workers, timeoutMs: Math.max(30_000, left()), deadline: budgetEnd });
+      rows.push(...r.rows);
+      writeResults(`e2e_w${workers}`, { seed, quick, rows: r.rows, raw: r.raw });
+    });
+  }
+  const points: Record<string, unknown> = {};
+  for (const size of sizes) {
+    await step(`/history + digest at ${size}`, quick ? 20_000 : 60_000, async () => {
+      const p = await historyPoint({
+        mongoUrl: services.mongoUrl,
+        messages: size,
+        customers: Math.max(100, Math.round(size / 20)),
+        samples: quick ? 40 : 200,
+        naiveSamples: quick ? 3 : 5,
+        timeoutMs: Math.max(10_000, left()),
+      });
+      rows.push(...p.rows);
+      points[String(size)] = { rows: p.rows, seconds: p.seconds, log: p.log };
+      writeResults('history', { generator: 'bench/history.ts (its own seeded generator, customers = messages / 20, 35 days)', quick, points });
+    });
   }
   printTable(rows);
-  console.log('\nresults written to bench/results.json');
+  const g = growth(rows.filter((r) => r.unit === 'ms'));
+  printGrowth(g);
+  if (skipped.length) {
+    console.log('\nnot measured in this run:');
+    for (const s of skipped) console.log(`  ${s.step}: ${s.reason}`);
+  }
+  const loadAtEnd = load();
+  writeResults('suite', {
+    command: `npm run bench${quick ? ' -- --quick' : ''} ${process.argv.slice(2).filter((a) => a !== '--quick').join(' ')}`.trim(),
+    seed,
+    quick,
+    seconds: (Date.now() - started) / 1000,
+    texts: `repository files ${TEXT_SOURCES.join(', ')} (not ../shared/data)`,
+    mongoUrl: services.mongoUrl.replace(/\/\/[^@]*@/, '//'),
+    loadAverage: { atStart: loadAtStart, atEnd: loadAtEnd, cpus: os.cpus().length },
+    rows,
+    growth: g,
+    skipped,
+  });
+  console.log(`\nload average ${loadAtStart.join(' ')} at start, ${loadAtEnd.join(' ')} at end on ${os.cpus().length} cores; ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log('results written to bench/results.json');
 } finally {
   services.stop();
 }
+// Connections of the finished benchmarks (BullMQ, ioredis) must not keep the process waiting.
+process.exit(0);

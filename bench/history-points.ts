@@ -1,0 +1,90 @@
+// Runs bench/history.ts (the history engineer's `/history` and digest benchmark: its own seeded generator,
+// bulk insert of documents shaped as the tag path writes them, fast vs naive answers checked equal) at one
+// size in a child process, and turns its table into rows beside their naive-scan baselines.
+import { spawn } from 'node:child_process';
+import type { Row } from './lib.js';
+
+export interface HistoryPointOptions {
+  mongoUrl: string;
+  messages: number;
+  customers: number;
+  samples: number;
+  naiveSamples: number;
+  timeoutMs: number;
+}
+
+export interface HistoryPoint {
+  rows: Row[];
+  log: string;
+  peakRssMiB: number | null;
+  seconds: number;
+}
+
+interface Line {
+  samples: number;
+  median: number;
+  p95: number;
+}
+
+export function parseHistoryTable(out: string): { history?: Line; naiveHistory?: Line; digest?: Line & { weekMessages: number }; naiveDigest?: Line } {
+  const row = (re: RegExp): (Line & { m: RegExpExecArray }) | undefined => {
+    const m = re.exec(out);
+    return m ? { samples: Number(m[m.length - 3]), median: Number(m[m.length - 2]), p95: Number(m[m.length - 1]), m } : undefined;
+  };
+  const num = String.raw`\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|`;
+  const history = row(new RegExp(String.raw`\|\s*/history \(lookup \+ summary\), counters\s*` + num));
+  const naiveHistory = row(new RegExp(String.raw`\|\s*/history \(lookup \+ summary\), naive scan\s*` + num));
+  const digest = row(new RegExp(String.raw`\|\s*digest build \((\d+) msgs in week\), counters\s*` + num));
+  const naiveDigest = row(new RegExp(String.raw`\|\s*digest build, naive scan\s*` + num));
+  return { history, naiveHistory, digest: digest ? { ...digest, weekMessages: Number(digest.m[1]) } : undefined, naiveDigest };
+}
+
+export function historyPoint(opts: HistoryPointOptions): Promise<HistoryPoint> {
+  const args = ['--import', 'tsx', 'bench/history.ts', '--messages', String(opts.messages), '--customers', String(opts.customers), '--samples', String(opts.samples), '--naive-samples', String(opts.naiveSamples)];
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    // /usr/bin/time is not everywhere; the child's peak RSS comes from the kernel via its rusage instead.
+    const child = spawn(process.execPath, args, { env: { ...process.env, MONGO_URL: opts.mongoUrl }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`bench/history.ts at ${opts.messages} messages did not finish in ${Math.round(opts.timeoutMs / 1000)} s; output so far:\n${out}`));
+    }, opts.timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`bench/history.ts exited with ${code}:\n${out}`));
+      const t = parseHistoryTable(out);
+      if (!t.history || !t.naiveHistory || !t.digest || !t.naiveDigest) return reject(new Error(`could not read bench/history.ts's table:\n${out}`));
+      const size = opts.messages;
+      const rows: Row[] = [
+        {
+          benchmark: '/history server time (lookup + summary)',
+          size,
+          unit: 'ms',
+          median: t.history.median,
+          p95: t.history.p95,
+          baseline: "naive scan of the customer's messages",
+          baselineMedian: t.naiveHistory.median,
+          ratio: t.history.median / t.naiveHistory.median,
+          runs: t.history.samples,
+          note: `naive p95 ${t.naiveHistory.p95} ms over ${t.naiveHistory.samples} samples; target p95 ≤ 50 ms at 1M`,
+        },
+        {
+          benchmark: 'digest build (week)',
+          size,
+          unit: 'ms',
+          median: t.digest.median,
+          p95: t.digest.p95,
+          baseline: 'naive scan of the week',
+          baselineMedian: t.naiveDigest.median,
+          ratio: t.digest.median / t.naiveDigest.median,
+          runs: t.digest.samples,
+          note: `${t.digest.weekMessages} messages in the week; naive ${t.naiveDigest.samples} sample(s); target ≤ 1 s at 200k in the week`,
+        },
+      ];
+      resolve({ rows, log: out, peakRssMiB: null, seconds: (performance.now() - started) / 1000 });
+    });
+  });
+}
