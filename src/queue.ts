@@ -73,6 +73,25 @@ export class Queues {
     }
   }
 
+  /**
+   * For the sweeper: enqueues the tag job, or retries it when a job of that id failed every attempt (for
+   * example through a long database outage). Re-adding a failed job's id would be ignored by BullMQ.
+   */
+  async requeueTag(messageKey: string, rev: number): Promise<'added' | 'retried' | 'exists'> {
+    try {
+      const job = await this.tag.getJob(tagJobId(messageKey, rev));
+      if (job && (await job.isFailed())) {
+        await job.retry('failed');
+        return 'retried';
+      }
+      if (job) return 'exists';
+      await this.tag.add('tag', { messageKey, rev }, { jobId: tagJobId(messageKey, rev) });
+      return 'added';
+    } catch (err) {
+      throw new QueueUnavailableError(`could not requeue tag job for ${messageKey}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
   async ping(): Promise<boolean> {
     try {
       return (await this.connection.ping()) === 'PONG';

@@ -7,15 +7,21 @@ import type { TagEnqueuer } from '../capture/capture.js';
 export interface SweepResult {
   found: number;
   enqueued: number;
+  /** Jobs that had failed every attempt and were retried. */
+  retried?: number;
 }
 
+/** A queue that can also retry a failed job of the same id (src/queue.ts Queues). */
+type Requeuer = TagEnqueuer & { requeueTag?(messageKey: string, rev: number): Promise<'added' | 'retried' | 'exists'> };
+
 /** `olderThanMs` leaves alone messages captured moments ago, whose job is most likely on its way. */
-export async function sweepUntagged(queue: TagEnqueuer, log: Logger, opts: { olderThanMs?: number; limit?: number; now?: Date } = {}): Promise<SweepResult> {
+export async function sweepUntagged(queue: Requeuer, log: Logger, opts: { olderThanMs?: number; limit?: number; now?: Date } = {}): Promise<SweepResult> {
   const now = opts.now ?? new Date();
   const before = new Date(now.getTime() - (opts.olderThanMs ?? 60_000));
   const limit = opts.limit ?? 10_000;
   let found = 0;
   let enqueued = 0;
+  let retried = 0;
   let lastId: string | null = null;
   for (;;) {
     const filter: Record<string, unknown> = { needsTagging: true, capturedAt: { $lte: before } };
@@ -24,12 +30,14 @@ export async function sweepUntagged(queue: TagEnqueuer, log: Logger, opts: { old
     if (batch.length === 0) break;
     for (const m of batch) {
       found++;
-      await queue.enqueueTag(m._id, m.rev);
+      if (queue.requeueTag) {
+        if ((await queue.requeueTag(m._id, m.rev)) === 'retried') retried++;
+      } else await queue.enqueueTag(m._id, m.rev);
       enqueued++;
     }
     lastId = batch[batch.length - 1]!._id;
     if (found >= limit) break;
   }
-  if (found > 0) log.info({ found, enqueued }, 'swept untagged messages');
-  return { found, enqueued };
+  if (found > 0) log.info({ found, enqueued, retried }, 'swept untagged messages');
+  return { found, enqueued, retried };
 }
