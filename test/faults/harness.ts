@@ -94,3 +94,9 @@ export async function ledger(workspaceId: string): Promise<Ledger> {
 export function report(fault: string, fields: Record<string, unknown>): void {
   process.stdout.write(`[fault-report] ${fault}: ${JSON.stringify(fields)}\n`);
 }
+
+const started = Date.now();
+/** A progress line with the seconds since the file started, so a slow run shows where the time went. */
+export function step(what: string): void {
+  process.stdout.write(`[fault-step +${((Date.now() - started) / 1000).toFixed(1)}s] ${what}\n`);
+}
