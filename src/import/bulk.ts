@@ -101,6 +101,8 @@ export interface ExecuteOptions {
 }
 
 export interface ExecuteResult {
+  /** Milliseconds spent per step (for the benchmark and debug logs). */
+  timings: Record<string, number>;
   stored: number;
   /** Messages stored meanwhile by live capture (seen as a duplicate key on insert). */
   raced: number;
@@ -109,13 +111,20 @@ export interface ExecuteResult {
 
 export async function executePlan(plan: ImportPlan, opts: ExecuteOptions): Promise<ExecuteResult> {
   const chunk = opts.chunkSize ?? 2000;
-  const result: ExecuteResult = { stored: 0, raced: 0, notQueued: 0 };
+  const result: ExecuteResult = { timings: {}, stored: 0, raced: 0, notQueued: 0 };
+  let mark = Date.now();
+  const lap = (step: string): void => {
+    const now = Date.now();
+    result.timings[step] = (result.timings[step] ?? 0) + now - mark;
+    mark = now;
+  };
   for (const w of plan.workspaces) {
     await withDocLock('workspaces', w._id, () =>
       Workspace.collection.updateOne({ _id: w._id as never }, { $setOnInsert: { platform: w.platform, externalId: w.externalId, createdAt: opts.now } }, { upsert: true }),
     );
   }
 
+  lap('workspaces');
   for (let i = 0; i < plan.newCustomers.length; i += chunk) {
     const docs = plan.newCustomers.slice(i, i + chunk);
     for (const idx of await insertAll(Customer.collection, docs)) {
@@ -132,6 +141,7 @@ export async function executePlan(plan: ImportPlan, opts: ExecuteOptions): Promi
     );
   }
 
+  lap('customers');
   for (let i = 0; i < plan.newConversations.length; i += chunk) {
     const docs = plan.newConversations.slice(i, i + chunk);
     for (const idx of await insertAll(Conversation.collection, docs)) {
@@ -154,6 +164,7 @@ export async function executePlan(plan: ImportPlan, opts: ExecuteOptions): Promi
     });
   }
 
+  lap('conversations');
   // A chunk's tag jobs go to Redis while the next chunk goes to MongoDB (one enqueue in flight at a time).
   let enqueuing: Promise<void> = Promise.resolve();
   for (let i = 0; i < plan.newMessages.length; i += chunk) {
@@ -162,13 +173,16 @@ export async function executePlan(plan: ImportPlan, opts: ExecuteOptions): Promi
     const stored = docs.filter((_, idx) => !dup.has(idx));
     result.stored += stored.length;
     result.raced += dup.size;
+    lap('messages');
     await enqueuing;
+    lap('enqueue (waiting on Redis)');
     enqueuing = enqueueTags(opts.queues, stored.map((d) => ({ messageKey: d._id, rev: 0 })), opts.log).then((ok) => {
       if (!ok) result.notQueued += stored.length;
     });
     opts.onProgress?.({ stored: result.stored, duplicates: plan.duplicates + result.raced });
   }
   await enqueuing;
+  lap('enqueue (waiting on Redis)');
 
   for (const c of plan.checkpoints) {
     await withDocLock('checkpoints', c._id, () =>
@@ -187,5 +201,6 @@ export async function executePlan(plan: ImportPlan, opts: ExecuteOptions): Promi
     const items = plan.retag.slice(i, i + chunk).map((r) => ({ messageKey: r.key, rev: r.rev }));
     if (!(await enqueueTags(opts.queues, items, opts.log))) result.notQueued += items.length;
   }
+  lap('checkpoints and re-enqueue');
   return result;
 }

@@ -35,6 +35,8 @@ export interface ImportSummary {
   elapsedMs: number;
   /** Messages per second into storage (stored + duplicates + updated over the write time). */
   rate: number;
+  /** Milliseconds per step of a bulk import. */
+  timings: Record<string, number>;
 }
 
 export interface RunImportOptions {
@@ -85,6 +87,7 @@ export async function runImport(content: ExportContent, opts: RunImportOptions):
   const rejections: Rejection[] = [...content.rejections];
   for (const r of content.rejections) opts.log.warn({ file: r.file, position: r.position, reason: r.reason }, 'import: export problem');
   const counts = { stored: 0, duplicates: 0, updated: 0, notQueued: 0 };
+  let timings: Record<string, number> = {};
   const progress = (done: number): void =>
     opts.onProgress?.({ total: ordered.length, done, stored: counts.stored, duplicates: counts.duplicates, rejected: rejections.length, elapsedMs: Date.now() - started });
 
@@ -95,13 +98,17 @@ export async function runImport(content: ExportContent, opts: RunImportOptions):
       if (++done % 200 === 0) progress(done);
     }
   } else {
+    let t = Date.now();
     const snapshot = await loadSnapshot(ordered);
+    timings.snapshot = Date.now() - t;
+    t = Date.now();
     const plan = await planImport(ordered, snapshot, {
       conversationWindowMinutes: opts.conversationWindowMinutes,
       maxMessageChars: opts.maxMessageChars,
       now: now(),
       ...(opts.textFilter ? { textFilter: opts.textFilter } : {}),
     });
+    timings.plan = Date.now() - t;
     for (const r of plan.rejections) opts.log.warn({ file: r.file, position: r.position, reason: r.reason }, 'import: message rejected');
     rejections.push(...plan.rejections);
     counts.duplicates = plan.duplicates;
@@ -117,12 +124,14 @@ export async function runImport(content: ExportContent, opts: RunImportOptions):
         progress(settled + p.stored + (p.duplicates - plan.duplicates));
       },
     });
+    timings = { ...timings, ...result.timings };
     counts.stored = result.stored;
     counts.duplicates = plan.duplicates + result.raced;
     counts.notQueued = result.notQueued;
     for (const record of plan.passThrough) await captureOne(opts.capture, record, counts, rejections, opts.log);
   }
   progress(ordered.length);
+  opts.log.debug({ timings }, 'import: time per step');
   const elapsedMs = Date.now() - started;
   const handled = counts.stored + counts.duplicates + counts.updated;
   return {
@@ -135,5 +144,6 @@ export async function runImport(content: ExportContent, opts: RunImportOptions):
     notes: content.notes,
     elapsedMs,
     rate: elapsedMs > 0 ? Math.round((handled * 1000) / elapsedMs) : handled,
+    timings,
   };
 }

@@ -70,10 +70,12 @@ try {
   const bulk = await runImport(content, { ...opts(newCapture()), via: 'bulk' });
   if (bulk.rejections.length > 0) throw new Error(`bench data rejected: ${bulk.rejections[0]!.reason}`);
   rows.push([`bulk import (read files + plan + write + enqueue), ${bulk.stored} stored`, bulk.read, Date.now() - t]);
+  console.log('bulk import, ms per step:', JSON.stringify(bulk.timings));
 
   t = Date.now();
   const again = await runImport(await readSlackExport(await openExport(dir), { channels: [], configuredChannels: [], agentUsers: ['U0AGT0001'] }), { ...opts(newCapture()), via: 'bulk' });
   rows.push([`re-import (all ${again.duplicates} duplicates)`, again.read, Date.now() - t]);
+  console.log('re-import, ms per step:', JSON.stringify(again.timings));
 
   // The ceiling: the same message documents (as stored) written with insertMany into an empty collection.
   const docs = await mongoose.connection.db!.collection('messages').find({}).toArray();

@@ -22,6 +22,7 @@ describe('import report', () => {
       notes: [],
       elapsedMs: 1500,
       rate: 798,
+      timings: {},
     };
     expect(formatSummary(s, 'export.zip')).toBe(
       [
