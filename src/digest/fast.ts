@@ -9,7 +9,7 @@ import { setIds, SHARDS } from '../history/projection.js';
 import { scopeKey, validateScope } from '../history/scope.js';
 import { sets } from '../history/store.js';
 import type { ConversationBrief, Scope } from '../history/types.js';
-import { assembleDigest, emptyWeek, MAX_UNANSWERED, UNANSWERED_AFTER_MS, type AtRiskCandidate, type WeekFacts } from './assemble.js';
+import { assembleDigest, emptyWeek, MAX_AT_RISK, MAX_UNANSWERED, UNANSWERED_AFTER_MS, type AtRiskCandidate, type WeekFacts } from './assemble.js';
 import { resolveDigestWeek, type DigestOptions } from './naive.js';
 import type { Digest } from './types.js';
 import { previousWeek, weekBounds } from './week.js';
@@ -103,13 +103,17 @@ export async function fastDigest(scope: Scope, opts: DigestOptions = {}): Promis
   const flagged = negatives
     .map((n) => ({ id: n.id, negative: Object.values(n.c ?? {}).filter(Boolean).length }))
     .filter((n) => n.negative > 0);
+  // Customers with two or more negative conversations rank first (see rankAtRisk); only when fewer than
+  // MAX_AT_RISK of them exist do customers with one need their sentiment trend read.
+  const repeated = flagged.filter((n) => n.negative >= 2).sort((a, b) => b.negative - a.negative || a.id.localeCompare(b.id));
+  const toRead = repeated.length >= MAX_AT_RISK ? repeated.slice(0, MAX_AT_RISK) : flagged;
   const atRisk: AtRiskCandidate[] = (
     await Promise.all(
-      flagged.map(async (n) => {
+      toRead.map(async (n) => {
         const c = await readCustomer(n.id);
         if (!c) return null;
         const { recent, previous: before } = dayWindows([c], ref);
-        const trend = trendOf(average(recent.sentimentSum, recent.sentimentCount), average(before.sentimentSum, before.sentimentCount));
+        const trend = n.negative >= 2 ? { turnedNegative: false } : trendOf(average(recent.sentimentSum, recent.sentimentCount), average(before.sentimentSum, before.sentimentCount));
         return {
           customer: toRef({ id: c._id, name: c.name ?? null, email: c.email ?? null, company: c.company ?? null, lastContactAt: c.lastContactAt ?? null }),
           negativeConversations: n.negative,
