@@ -11,6 +11,7 @@ import { CaptureService } from '../../src/capture/capture.js';
 import { connectMongo, ensureIndexes } from '../../src/db/connection.js';
 import { setupDocLocks } from '../../src/db/doc-lock.js';
 
+import { Message } from '../../src/db/models.js';
 import { runImport } from '../../src/import/run.js';
 import { readSlackExport } from '../../src/import/slack-export.js';
 import { openExport } from '../../src/import/source.js';
@@ -79,10 +80,11 @@ try {
 
   // The ceiling: the same message documents (as stored) written with insertMany into an empty collection.
   const docs = await mongoose.connection.db!.collection('messages').find({}).toArray();
-  await mongoose.connection.db!.collection('baseline').createIndex({ platform: 1, workspaceId: 1, channelId: 1, messageId: 1 }, { unique: true });
+  // With the same indexes as the messages collection, so both pay the same index upkeep.
+  for (const [keys, options] of Message.schema.indexes()) await mongoose.connection.db!.collection('baseline').createIndex(keys as never, options as never);
   t = Date.now();
   for (let i = 0; i < docs.length; i += 2000) await mongoose.connection.db!.collection('baseline').insertMany(docs.slice(i, i + 2000), { ordered: false });
-  rows.push(['baseline: insertMany of the same message documents', docs.length, Date.now() - t]);
+  rows.push(['baseline: insertMany of the same message documents (same indexes)', docs.length, Date.now() - t]);
 
   await fresh();
   const slice = { ...content, records: content.records.slice(0, CAPTURE_N) };
