@@ -99,6 +99,16 @@ export async function setupDocLocks(opts: { redisUrl: string; prefix: string; lo
   const { Redis } = await import('ioredis');
   const redis = new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined); // reported by the lock when it is used
+  // Without an offline queue, a command sent before the connection is up fails at once and the write would
+  // go unlocked: wait for it (bounded, so a Redis that is down does not stop the process from starting).
+  await new Promise<void>((resolve) => {
+    if (redis.status === 'ready') return resolve();
+    const timer = setTimeout(resolve, 5_000);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   setDocLock(new RedisDocLock(redis, opts.prefix, opts.log));
   opts.log.info({ ferretdb: info.ferretdb }, 'FerretDB detected: document writes are serialised with Redis locks');
   return () => {
