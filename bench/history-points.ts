@@ -2,6 +2,7 @@
 // bulk insert of documents shaped as the tag path writes them, fast vs naive answers checked equal) at one
 // size in a child process, and turns its table into rows beside their naive-scan baselines.
 import { spawn } from 'node:child_process';
+import mongoose from 'mongoose';
 import type { Row } from './lib.js';
 
 export interface HistoryPointOptions {
@@ -54,7 +55,11 @@ export function historyPoint(opts: HistoryPointOptions): Promise<HistoryPoint> {
     }, opts.timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`bench/history.ts exited with ${code}:\n${out}`));
+      if (code !== 0) {
+        // Killed or failed before its own clean-up: drop the database it named.
+        void dropNamedDb(opts.mongoUrl, out).finally(() => reject(new Error(`bench/history.ts exited with ${code}:\n${out}`)));
+        return;
+      }
       const t = parseHistoryTable(out);
       if (!t.history || !t.naiveHistory || !t.digest || !t.naiveDigest) return reject(new Error(`could not read bench/history.ts's table:\n${out}`));
       const size = opts.messages;
@@ -87,4 +92,15 @@ export function historyPoint(opts: HistoryPointOptions): Promise<HistoryPoint> {
       resolve({ rows, log: out, peakRssMiB: null, seconds: (performance.now() - started) / 1000 });
     });
   });
+}
+
+async function dropNamedDb(mongoUrl: string, out: string): Promise<void> {
+  const name = /; db (bench_history_[A-Za-z0-9_]+)/.exec(out)?.[1];
+  if (!name) return;
+  const conn = await mongoose.createConnection(mongoUrl, { dbName: name, serverSelectionTimeoutMS: 10_000 }).asPromise();
+  try {
+    await conn.dropDatabase();
+  } finally {
+    await conn.close();
+  }
 }

@@ -125,7 +125,7 @@ function fmt(n: number): string {
 }
 
 export function machine(): Record<string, unknown> {
-  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string>; devDependencies?: Record<string, string> };
   const installed = (name: string): string => {
     const p = `node_modules/${name}/package.json`;
     return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as { version: string }).version : 'missing';
@@ -135,7 +135,8 @@ export function machine(): Record<string, unknown> {
     cpuModel: os.cpus()[0]?.model,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
-    versions: Object.fromEntries(Object.keys(pkg.dependencies).map((d) => [d, installed(d)])),
+    loadAverage: os.loadavg().map((x) => +x.toFixed(2)),
+    versions: Object.fromEntries([...Object.keys(pkg.dependencies), ...Object.keys(pkg.devDependencies ?? {})].map((d) => [d, installed(d)])),
   };
 }
 

@@ -7,6 +7,7 @@
 //   --capture-messages N  messages per capture run (full default 200)
 //   --runs N              runs per figure (full default 3)
 import os from 'node:os';
+import mongoose from 'mongoose';
 import { benchCapture } from './capture.js';
 import { benchE2e } from './e2e.js';
 import { TEXT_SOURCES } from './generate.js';
@@ -33,6 +34,17 @@ const rows: Row[] = [];
 const skipped: Array<{ step: string; reason: string }> = [];
 const load = () => os.loadavg().map((x) => +x.toFixed(2));
 const loadAtStart = load();
+
+async function serverVersion(url: string): Promise<string> {
+  const conn = await mongoose.createConnection(url, { serverSelectionTimeoutMS: 10_000 }).asPromise();
+  try {
+    const info = (await conn.db!.admin().command({ buildInfo: 1 })) as { version?: string; ferretdbVersion?: string };
+    return info.ferretdbVersion ? `FerretDB ${info.ferretdbVersion} (MongoDB ${info.version} wire)` : `MongoDB ${info.version}`;
+  } finally {
+    await conn.close();
+  }
+}
+const server = await serverVersion(services.mongoUrl).catch((err: Error) => `unknown (${err.message})`);
 
 async function step(name: string, minMs: number, fn: () => Promise<void> | void): Promise<void> {
   if (left() < minMs) {
@@ -101,12 +113,13 @@ try {
     seconds: (Date.now() - started) / 1000,
     texts: `repository files ${TEXT_SOURCES.join(', ')} (not ../shared/data)`,
     mongoUrl: services.mongoUrl.replace(/\/\/[^@]*@/, '//'),
+    server,
     loadAverage: { atStart: loadAtStart, atEnd: loadAtEnd, cpus: os.cpus().length },
     rows,
     growth: g,
     skipped,
   });
-  console.log(`\nload average ${loadAtStart.join(' ')} at start, ${loadAtEnd.join(' ')} at end on ${os.cpus().length} cores; ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`\nserver ${server}; load average ${loadAtStart.join(' ')} at start, ${loadAtEnd.join(' ')} at end on ${os.cpus().length} cores; ${((Date.now() - started) / 1000).toFixed(0)} s`);
   console.log('results written to bench/results.json');
 } finally {
   services.stop();
