@@ -149,14 +149,4 @@ export function writeResults(section: string, data: Record<string, unknown>): vo
   writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
 }
 
-/** A small deterministic PRNG (mulberry32) so generated data is the same for a seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../src/random.js';

@@ -2,7 +2,7 @@
 // the handful of conversations and customers it lists, all read by `_id`. No message is read.
 import { Conversation, WeeklyRollup } from '../db/models.js';
 import { rollupKey } from '../capture/keys.js';
-import { rankNeeds, sentimentValue, toRef, trendOf, average } from '../history/assemble.js';
+import { briefOfWaitingDoc, toRef, trendOf, average } from '../history/assemble.js';
 import { dayWindows } from '../history/fast.js';
 import { readCustomer } from '../history/members.js';
 import { setIds, SHARDS } from '../history/projection.js';
@@ -84,20 +84,7 @@ export async function fastDigest(scope: Scope, opts: DigestOptions = {}): Promis
   const unanswered: ConversationBrief[] = [];
   for (const [i, o] of lateDocs.entries()) {
     if (!o || o.status !== 'open') continue;
-    unanswered.push({
-      id: o._id as unknown as string,
-      platform: o.platform,
-      channelId: o.channelId,
-      channelName: o.channelName ?? null,
-      startedAt: o.startedAt,
-      lastMessageAt: o.lastMessageAt,
-      firstLine: o.firstLine ?? null,
-      needs: rankNeeds(o.needs ?? {}, 10).map((n) => n.need),
-      sentiment: sentimentValue(o.sentiment?.sum ?? 0, o.sentiment?.count ?? 0),
-      status: o.status,
-      permalink: o.permalink ?? null,
-      waitingMs: now.getTime() - new Date(late[i]!.since).getTime(),
-    });
+    unanswered.push(briefOfWaitingDoc(o as never, now.getTime() - new Date(late[i]!.since).getTime()));
   }
 
   const flagged = negatives

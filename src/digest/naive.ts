@@ -3,7 +3,7 @@
 import { Conversation, Customer, Message, Workspace, type SentimentLabel } from '../db/models.js';
 import { workspaceKey } from '../capture/keys.js';
 import { labelFor } from '../nlp/sentiment.js';
-import { average, sentimentValue, trendOf, toRef, waitingSince, rankNeeds } from '../history/assemble.js';
+import { average, briefOfWaitingDoc, trendOf, toRef, waitingSince } from '../history/assemble.js';
 import type { ConversationBrief, Scope } from '../history/types.js';
 import { validateScope } from '../history/scope.js';
 import { windowOf, dayKey } from '../history/windows.js';
@@ -121,20 +121,7 @@ export async function naiveDigest(scope: Scope, opts: DigestOptions = {}): Promi
     .map((o) => ({ o, since: waitingSince({ startedAt: o.startedAt, firstAgentReplyAt: o.firstAgentReplyAt ?? null, lastCustomerMessageAt: o.lastCustomerMessageAt ?? null }) }))
     .filter((x) => now.getTime() - x.since.getTime() > UNANSWERED_AFTER_MS)
     .sort((a, b) => a.since.getTime() - b.since.getTime() || String(a.o._id).localeCompare(String(b.o._id)));
-  const unanswered: ConversationBrief[] = waiting.slice(0, 10).map(({ o, since }) => ({
-    id: o._id as unknown as string,
-    platform: o.platform,
-    channelId: o.channelId,
-    channelName: o.channelName ?? null,
-    startedAt: o.startedAt,
-    lastMessageAt: o.lastMessageAt,
-    firstLine: o.firstLine ?? null,
-    needs: rankNeeds(o.needs ?? {}, 10).map((n) => n.need),
-    sentiment: sentimentValue(o.sentiment?.sum ?? 0, o.sentiment?.count ?? 0),
-    status: o.status,
-    permalink: o.permalink ?? null,
-    waitingMs: now.getTime() - since.getTime(),
-  }));
+  const unanswered: ConversationBrief[] = waiting.slice(0, 10).map(({ o, since }) => briefOfWaitingDoc(o as never, now.getTime() - since.getTime()));
   const channelNames: Record<string, string> = {};
   for (const o of await Conversation.collection.find({ platform: scope.platform, workspaceId: scope.workspaceId, channelName: { $ne: null } }, { projection: { channelId: 1, channelName: 1 } }).toArray()) {
     channelNames[o.channelId] = o.channelName;

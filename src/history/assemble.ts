@@ -136,6 +136,27 @@ function brief(c: ConversationFacts, d: ConversationDetail | undefined, now: Dat
   };
 }
 
+/** The brief of a stored conversation document that is waiting for an agent (used by both digest builds). */
+export function briefOfWaitingDoc(
+  o: { _id: unknown; platform: Platform; channelId: string; channelName?: string | null; startedAt: Date; lastMessageAt: Date; firstLine?: string | null; needs?: Record<string, number>; sentiment?: { sum?: number; count?: number }; status: ConversationBrief['status']; permalink?: string | null },
+  waitingMs: number,
+): ConversationBrief {
+  return {
+    id: o._id as string,
+    platform: o.platform,
+    channelId: o.channelId,
+    channelName: o.channelName ?? null,
+    startedAt: o.startedAt,
+    lastMessageAt: o.lastMessageAt,
+    firstLine: o.firstLine ?? null,
+    needs: rankNeeds(o.needs ?? {}, 10).map((n) => n.need),
+    sentiment: sentimentValue(o.sentiment?.sum ?? 0, o.sentiment?.count ?? 0),
+    status: o.status,
+    permalink: o.permalink ?? null,
+    waitingMs,
+  };
+}
+
 const byRecent = (a: ConversationFacts, b: ConversationFacts): number =>
   b.lastMessageAt.getTime() - a.lastMessageAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 

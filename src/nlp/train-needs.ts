@@ -6,6 +6,7 @@ import natural from './natural.js';
 import { NONE, type NeedsParams } from './needs.js';
 import { tokenize, words } from './tokens.js';
 import type { TrainingData } from './training-data.js';
+import { rng } from '../random.js';
 
 export interface NeedsTrainingOptions {
   temperature?: number;
@@ -33,17 +34,6 @@ const FUNCTION_WORDS = new Set([
   'have', 'has', 'there', 'any', 'where', 'am', 'see', 'way', 'possible', 'information', 'info', 'about', 'and',
 ]);
 
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function typo(word: string, r: () => number): string {
   if (word.length < 5) return word;
