@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { checkpointKey, messageKey } from '../../src/capture/keys.js';
-import { Checkpoint, Message } from '../../src/db/models.js';
+import { Checkpoint, Conversation, Message } from '../../src/db/models.js';
 import { slackTsToDate } from '../../adapters/slack/map-event.js';
 import { slackTs, type FakeMessage } from '../fakes/slack-api.js';
 import { SUPPORT, TEAM, startSlackHarness, type SlackHarness } from './harness.js';
@@ -20,6 +20,7 @@ afterAll(async () => {
 });
 
 const HOUR = 3600_000;
+const DAY = 24 * HOUR;
 const at = (msAgo: number): string => slackTs(new Date(Date.now() - msAgo));
 const key = (ts: string, channel = SUPPORT): string => messageKey('slack', TEAM, channel, ts);
 
@@ -145,4 +146,56 @@ describe('backfill', () => {
     expect(historyOf).toEqual(new Set(['C0OTHER']));
     expect(await Message.countDocuments({ channelId: 'C0RANDOM' })).toBe(0);
   });
+
+  it('captures a reply posted while down to a thread whose root is days older than the checkpoint, once', async () => {
+    await h.adapter?.stop();
+    // Days ago: a customer's thread, answered live two days ago. Its root is far older than checkpoint − lookback,
+    // so conversations.history (ordered by the parent's ts) never returns it again.
+    const first = await h.startAdapter({ backfillLookbackMs: HOUR, backfillPageSize: 2 });
+    const oldRoot = await live({ ts: at(3 * DAY), user: 'UCUST1', text: 'Our webhook stopped firing' });
+    const agentReply = await live({ ts: at(2 * DAY), user: 'UAGENT1', text: 'Can you send the endpoint?', thread_ts: oldRoot.ts });
+    // A thread with no new activity (also known from storage): nothing to capture there.
+    const quietRoot = await live({ ts: at(4 * DAY), user: 'UCUST2', text: 'Where are the API docs?' });
+    await live({ ts: at(4 * DAY - 60_000), user: 'UAGENT1', text: 'Here you go', thread_ts: quietRoot.ts });
+    // A thread older than the activity horizon (14 days): not asked for.
+    const staleRoot = await live({ ts: at(20 * DAY), user: 'UCUST2', text: 'An ancient thread' });
+    const recent = await live({ ts: at(20 * 60_000), user: 'UCUST2', text: 'Unrelated recent question' });
+    expect((await Checkpoint.findById(checkpointKey('slack', TEAM, SUPPORT)).lean())?.lastTs?.getTime()).toBe(slackTsToDate(recent.ts)!.getTime());
+    await first.stop();
+
+    // Down: the customer answers in the old thread.
+    const missed = h.fake.addMessage(SUPPORT, { ts: at(5 * 60_000), user: 'UCUST1', text: 'https://hooks.example.test/in', thread_ts: oldRoot.ts });
+    h.fake.addMessage(SUPPORT, { ts: at(4 * 60_000), user: 'UCUST2', text: 'late reply to the ancient thread', thread_ts: staleRoot.ts });
+    h.fake.rateLimitOnce.set('conversations.replies', 1);
+
+    const callsBefore = h.fake.calls.length;
+    const second = await h.startAdapter({ backfillOnStart: true, backfillLookbackMs: HOUR, backfillPageSize: 2 });
+    const report = await second.backfillDone;
+    const support = report!.channels.find((c) => c.channelId === SUPPORT)!;
+    expect(support.error).toBeUndefined();
+    expect(support.stored).toBe(1);
+    const doc = await Message.findById(key(missed.ts)).lean();
+    expect(doc).toMatchObject({ source: 'backfill', text: missed.text, threadId: oldRoot.ts });
+    expect(doc?.conversationId).toBe((await Message.findById(key(oldRoot.ts)).lean())?.conversationId);
+    expect(await Message.findById(key(agentReply.ts)).lean()).toMatchObject({ source: 'live' });
+    const conv = await Conversation.findById(doc!.conversationId).lean();
+    expect(conv?.lastCustomerMessageAt?.getTime()).toBe(slackTsToDate(missed.ts)!.getTime());
+    // Replies were asked from the window's start, for the known threads older than the window,
+    // after one 429 was waited out; never for the thread past the activity horizon.
+    const replies = h.fake.calls.slice(callsBefore).filter((c) => c.method === 'conversations.replies');
+    expect(replies.some((c) => c.status === 429)).toBe(true);
+    const asked = new Set(replies.map((c) => c.params.ts));
+    expect(asked.has(oldRoot.ts)).toBe(true);
+    expect(asked.has(quietRoot.ts)).toBe(true);
+    expect(asked.has(staleRoot.ts)).toBe(false);
+    expect(replies.every((c) => c.params.oldest === support.oldest)).toBe(true);
+    expect(await Message.findOne({ text: 'late reply to the ancient thread' }).lean()).toBeNull();
+
+    // Again: nothing new, no duplicate.
+    const count = await Message.countDocuments({ workspaceId: TEAM });
+    const again = await second.backfill();
+    expect(again.stored).toBe(0);
+    expect(await Message.countDocuments({ workspaceId: TEAM })).toBe(count);
+    expect(await Message.countDocuments({ conversationId: doc!.conversationId })).toBe(3);
+  }, 180_000);
 });
