@@ -1,7 +1,7 @@
-// The needs scorer: the parameters of a trained natural BayesClassifier, read into flat arrays so a message is
-// scored by summing a few numbers (pure). Confidences are the classifier's posteriors softened by a temperature;
-// needs below the threshold are dropped, so an empty list means no need (greetings, thanks, chit-chat, out of
-// scope). Several needs in one message: each clause is scored too and may add a need of its own.
+// The needs scorer: the parameters of a trained linear model (multinomial logistic regression, or a natural
+// BayesClassifier read out of natural), in flat tables so a message is scored by summing a few numbers (pure). A
+// need / no-need gate decides whether there is a need at all; an empty list means no need (greetings, thanks,
+// chit-chat, out of scope). Several needs in one message: each clause is scored too and may add a need of its own.
 import { FeatureExtractor, STOP_STEMS } from './features.js';
 import type { NeedScore } from './types.js';
 
@@ -23,6 +23,8 @@ export interface NeedsParams {
   temperature: number;
   temperaturePower: number;
   threshold: number;
+  /** The main model is a multinomial logistic regression: posteriors without temperature. */
+  logistic?: boolean;
   /** Extra confidence a need found only in one clause must reach. */
   clauseMargin: number;
   /**
@@ -30,7 +32,7 @@ export interface NeedsParams {
    * (or clause) states a need only if P(need) reaches its threshold; which needs is then read from the main model
    * without its `none` class.
    */
-  gate?: { classes: string[]; logPrior: number[]; features: Record<string, number[]>; threshold: number };
+  gate?: { classes: string[]; logPrior: number[]; features: Record<string, number[]>; threshold: number; logistic?: boolean };
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -41,7 +43,7 @@ export class NeedsScorer {
   private readonly logPrior: Float64Array;
   private readonly logUnseen: Float64Array;
   private readonly table: Map<string, Float64Array>;
-  private readonly gate: { needIndex: number; logPrior: Float64Array; table: Map<string, Float64Array>; threshold: number } | null;
+  private readonly gate: { needIndex: number; logPrior: Float64Array; table: Map<string, Float64Array>; threshold: number; logistic: boolean } | null;
   /** Stem pairs: first stem → second stem → row. */
   private readonly pairs = new Map<string, Map<string, Float64Array>>();
   readonly extractor: FeatureExtractor;
@@ -59,6 +61,7 @@ export class NeedsScorer {
           logPrior: Float64Array.from(params.gate.logPrior),
           table: new Map(Object.entries(params.gate.features).map(([f, v]) => [f, Float64Array.from(v)])),
           threshold: params.gate.threshold,
+          logistic: params.gate.logistic === true,
         }
       : null;
     for (const [f, row] of this.table) {
@@ -145,9 +148,9 @@ export class NeedsScorer {
     return known;
   }
 
-  private softmax(acc: Float64Array, known: number, prior: Float64Array = this.logPrior): Float64Array {
+  private softmax(acc: Float64Array, known: number, prior: Float64Array = this.logPrior, temperature = true): Float64Array {
     const k = acc.length;
-    const inv = 1 / this.temperatureFor(known);
+    const inv = temperature ? 1 / this.temperatureFor(known) : 1;
     const p = new Float64Array(k);
     let max = -Infinity;
     for (let c = 0; c < k; c++) {
@@ -170,12 +173,12 @@ export class NeedsScorer {
    */
   private decide(acc: Float64Array, gacc: Float64Array, known: number, threshold: number, into: Map<string, number>): void {
     const k = acc.length;
-    const p = this.softmax(acc, known);
+    const p = this.softmax(acc, known, this.logPrior, this.params.logistic !== true);
     if (!this.gate) {
       for (let c = 0; c < k; c++) if (c !== this.noneIndex && p[c]! >= threshold) into.set(this.classes[c]!, Math.max(into.get(this.classes[c]!) ?? 0, p[c]!));
       return;
     }
-    const pNeed = this.softmax(gacc, known, this.gate.logPrior)[this.gate.needIndex]!;
+    const pNeed = this.softmax(gacc, known, this.gate.logPrior, !this.gate.logistic)[this.gate.needIndex]!;
     if (pNeed < this.gate.threshold) return;
     let mass = 0;
     let top = -1;

@@ -124,7 +124,8 @@ export function tokenize(text: string): Token[] {
   return out;
 }
 
-const CLAUSE_WORDS = new Set(['and', 'also', 'plus', 'but', 'then', 'however', 'btw', 'otherwise']);
+// "so", "because" and "please" also start a new request more often than not ("charged twice please refund me").
+const CLAUSE_WORDS = new Set(['and', 'also', 'plus', 'but', 'then', 'however', 'btw', 'otherwise', 'so', 'because', 'cuz', 'coz', 'please', 'pls', 'plz']);
 
 /** Words split into clauses at sentence ends and at "and", "also", "but"… (for several needs in one message). */
 export function clauses(tokens: Token[]): string[][] {

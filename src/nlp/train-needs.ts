@@ -1,6 +1,8 @@
-// Trains the needs classifier: natural's BayesClassifier over the features of features.ts, on the taxonomy's
-// Bitext intents and example phrases, the "no need" texts, and chat-like variants of them (shorthand, dropped
-// function words, one typo). Its parameters are then read out into NeedsParams for the fast scorer (pure but CPU).
+// Trains the needs classifier over the features of features.ts, on the taxonomy's Bitext intents and example
+// phrases, the "no need" texts, and chat-like variants of them (shorthand, dropped function words, one typo): a
+// multinomial logistic regression for which need, and a logistic need / no-need gate (default), or natural's
+// BayesClassifier for both (`mainKind`/`gateKind: 'bayes'`, the first models). Either is written as NeedsParams
+// tables for the fast scorer (pure but CPU).
 import { FeatureExtractor, vocabularyWords } from './features.js';
 import natural from './natural.js';
 import { NONE, type NeedsParams } from './needs.js';
@@ -20,6 +22,23 @@ export interface NeedsTrainingOptions {
   /** Train the need / no-need gate (default on). */
   gate?: boolean;
   gateThreshold?: number;
+  /** The gate's model: a logistic regression over the features (default) or a second natural BayesClassifier. */
+  gateKind?: 'logistic' | 'bayes';
+  /** Logistic gate: L2 penalty, passes over the data, AdaGrad step. */
+  gateL2?: number;
+  gateEpochs?: number;
+  gateRate?: number;
+  /** Add natural's English lexicon words to the spelling vocabulary (default on). */
+  dictionary?: boolean;
+  /**
+   * Which need: multinomial logistic regression (default) or natural's BayesClassifier. Naive Bayes let a word
+   * shared by several needs decide ("where is my order" → cancellation, since "order" is denser in cancel-order
+   * rows); fitted jointly, the words that tell the needs apart carry the weight.
+   */
+  mainKind?: 'logistic' | 'bayes';
+  mainL2?: number;
+  mainEpochs?: number;
+  mainRate?: number;
 }
 
 export interface LabelledDoc {
@@ -57,6 +76,16 @@ export function chatVariants(ws: string[], r: () => number): string[][] {
   return out;
 }
 
+/** Plain English words from natural's English sentiment lexicons (AFINN-165, senticon), for spelling correction. */
+export function englishWords(): string[] {
+  const out: string[] = [];
+  for (const type of ['afinn', 'senticon'] as const) {
+    const v = (new natural.SentimentAnalyzer('English', undefined, type) as unknown as { vocabulary: Record<string, number> }).vocabulary;
+    for (const w of Object.keys(v).sort()) if (/^[a-z]{3,}$/.test(w)) out.push(w);
+  }
+  return out;
+}
+
 export function textWords(text: string): string[] {
   return words(tokenize(text));
 }
@@ -81,6 +110,16 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
   const counts = new Map<string, number>();
   for (const d of docs) for (const w of vocabularyWords(d.words)) counts.set(w, (counts.get(w) ?? 0) + 1);
   const vocabulary = [...counts].filter(([w, n]) => n >= 1 && /^[a-z]+$/.test(w) && w.length >= 3).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([w]) => w);
+  if (opts.dictionary !== false) {
+    // English words of natural's AFINN and SentiWordNet-based (senticon) lexicons join the vocabulary after the
+    // training words (lowest rank): a correct word the training data lacks ("stuck") is then left alone instead of
+    // being "corrected" to a training word one edit away ("suck").
+    const have = new Set(vocabulary);
+    for (const w of englishWords()) if (!have.has(w)) {
+      have.add(w);
+      vocabulary.push(w);
+    }
+  }
   const fx = new FeatureExtractor({ vocabulary });
 
   const r = rng(opts.seed ?? 42);
@@ -92,16 +131,153 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
     }
   }
 
-  const { classifier, featureNames } = fitBayes(examples);
-  const params = extractParams(classifier, featureNames, vocabulary, { threshold: data.taxonomy.threshold, ...opts });
+  let params: NeedsParams;
+  if (opts.mainKind !== 'bayes') {
+    const base = extractParams(null, [], vocabulary, { threshold: data.taxonomy.threshold, ...opts });
+    params = { ...base, ...fitSoftmax(examples, opts, r), logistic: true };
+  } else {
+    const { classifier, featureNames } = fitBayes(examples);
+    params = extractParams(classifier, featureNames, vocabulary, { threshold: data.taxonomy.threshold, ...opts });
+  }
   if (opts.gate !== false && examples.some((e) => e.label === NONE)) {
     // The gate: the same features, two classes (some need / no need). Out-of-scope text is spread thin over the
     // needs but looks like the broad "no need" data, which a two-class model sees better.
-    const gate = fitBayes(examples.map((e) => ({ features: e.features, label: e.label === NONE ? NONE : 'need' })));
-    const g = extractParams(gate.classifier, gate.featureNames, [], {});
-    params.gate = { classes: g.classes, logPrior: g.logPrior, features: g.features, threshold: opts.gateThreshold ?? 0.5 };
+    if (opts.gateKind === 'bayes') {
+      const gate = fitBayes(examples.map((e) => ({ features: e.features, label: e.label === NONE ? NONE : 'need' })));
+      const g = extractParams(gate.classifier, gate.featureNames, [], {});
+      params.gate = { classes: g.classes, logPrior: g.logPrior, features: g.features, threshold: opts.gateThreshold ?? 0.5 };
+    } else {
+      params.gate = { ...fitLogisticGate(examples, opts, r), threshold: opts.gateThreshold ?? 0.55 };
+    }
   }
   return params;
+}
+
+/**
+ * The need / no-need gate as a logistic regression over the same 0/1 features (AdaGrad, L2, classes weighted to
+ * equal mass, deterministic order). Naive Bayes adds up every weakly "no need" word ("again", "last", "real") as if
+ * independent, so a short request with one such word fell below the gate; fitted jointly, such words weigh little
+ * next to "refund" or "invoice". Stored in the gate's table form (classes need/none, row [w, 0], prior [bias, 0])
+ * with `logistic: true`: P(need) = σ(bias + Σ w), no temperature.
+ */
+export function fitLogisticGate(
+  examples: Array<{ features: string[]; label: string }>,
+  opts: NeedsTrainingOptions,
+  r: () => number,
+): { classes: string[]; logPrior: number[]; features: Record<string, number[]>; logistic: true } {
+  const l2 = opts.gateL2 ?? 1e-3;
+  const epochs = opts.gateEpochs ?? 8;
+  const rate = opts.gateRate ?? 0.2;
+  const index = new Map<string, number>();
+  const docs: Array<{ f: Int32Array; y: number }> = [];
+  let needs = 0;
+  for (const e of examples) {
+    if (e.features.length === 0) continue;
+    const f = Int32Array.from(e.features.map((x) => {
+      let i = index.get(x);
+      if (i === undefined) index.set(x, (i = index.size));
+      return i;
+    }));
+    const y = e.label === NONE ? 0 : 1;
+    needs += y;
+    docs.push({ f, y });
+  }
+  const weightOf = [docs.length / (2 * (docs.length - needs)), docs.length / (2 * needs)];
+  const w = new Float64Array(index.size);
+  const g2 = new Float64Array(index.size).fill(1e-8);
+  let bias = 0;
+  let bg2 = 1e-8;
+  const order = docs.map((_, i) => i);
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const k of order) {
+      const d = docs[k]!;
+      let z = bias;
+      for (const i of d.f) z += w[i]!;
+      const p = 1 / (1 + Math.exp(-z));
+      const g = (p - d.y) * weightOf[d.y]!;
+      bg2 += g * g;
+      bias -= (rate * g) / Math.sqrt(bg2);
+      for (const i of d.f) {
+        const gi = g + l2 * w[i]!;
+        g2[i]! += gi * gi;
+        w[i]! -= (rate * gi) / Math.sqrt(g2[i]!);
+      }
+    }
+  }
+  const features: Record<string, number[]> = {};
+  for (const [f, i] of index) {
+    const v = Math.round(w[i]! * 1e4) / 1e4;
+    if (v !== 0) features[f] = [v, 0];
+  }
+  return { classes: ['need', NONE], logPrior: [Math.round(bias * 1e4) / 1e4, 0], features, logistic: true };
+}
+
+/** Multinomial logistic regression over the 0/1 features (AdaGrad, L2, deterministic order). */
+export function fitSoftmax(
+  examples: Array<{ features: string[]; label: string }>,
+  opts: NeedsTrainingOptions,
+  r: () => number,
+): { classes: string[]; logPrior: number[]; logUnseen: number[]; features: Record<string, number[]> } {
+  const l2 = opts.mainL2 ?? 1e-4;
+  const epochs = opts.mainEpochs ?? 8;
+  const rate = opts.mainRate ?? 0.2;
+  const classes = [...new Set(examples.map((e) => e.label))].sort();
+  const K = classes.length;
+  const ci = new Map(classes.map((c, i) => [c, i]));
+  const index = new Map<string, number>();
+  const docs: Array<{ f: Int32Array; y: number }> = [];
+  for (const e of examples) {
+    if (e.features.length === 0) continue;
+    const f = Int32Array.from(e.features.map((x) => {
+      let i = index.get(x);
+      if (i === undefined) index.set(x, (i = index.size));
+      return i;
+    }));
+    docs.push({ f, y: ci.get(e.label)! });
+  }
+  const F = index.size;
+  const w = new Float64Array(F * K);
+  const g2 = new Float64Array(F * K).fill(1e-8);
+  const b = new Float64Array(K);
+  const bg2 = new Float64Array(K).fill(1e-8);
+  const z = new Float64Array(K);
+  const order = docs.map((_, i) => i);
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const k of order) {
+      const d = docs[k]!;
+      let max = -Infinity;
+      for (let c = 0; c < K; c++) {
+        let v = b[c]!;
+        for (const i of d.f) v += w[i * K + c]!;
+        z[c] = v;
+        if (v > max) max = v;
+      }
+      let sum = 0;
+      for (let c = 0; c < K; c++) sum += (z[c] = Math.exp(z[c]! - max));
+      for (let c = 0; c < K; c++) {
+        const g = z[c]! / sum - (c === d.y ? 1 : 0);
+        bg2[c]! += g * g;
+        b[c]! -= (rate * g) / Math.sqrt(bg2[c]!);
+        for (const i of d.f) {
+          const j = i * K + c;
+          const gi = g + l2 * w[j]!;
+          g2[j]! += gi * gi;
+          w[j]! -= (rate * gi) / Math.sqrt(g2[j]!);
+        }
+      }
+    }
+  }
+  const features: Record<string, number[]> = {};
+  for (const [f, i] of index) features[f] = classes.map((_, c) => Math.round(w[i * K + c]! * 1e4) / 1e4);
+  return { classes, logPrior: [...b].map((v) => Math.round(v * 1e4) / 1e4), logUnseen: classes.map(() => 0), features };
 }
 
 function fitBayes(examples: Array<{ features: string[]; label: string }>): { classifier: InstanceType<typeof natural.BayesClassifier>; featureNames: string[] } {
@@ -139,12 +315,12 @@ interface ApparatusBayes {
 
 /** Reads a trained natural BayesClassifier's counts into log-probabilities (the same arithmetic it uses). */
 export function extractParams(
-  classifier: InstanceType<typeof natural.BayesClassifier>,
+  classifier: InstanceType<typeof natural.BayesClassifier> | null,
   featureNames: string[],
   vocabulary: string[],
   opts: NeedsTrainingOptions = {},
 ): NeedsParams {
-  const nb = (classifier as unknown as { classifier: ApparatusBayes }).classifier;
+  const nb = classifier ? (classifier as unknown as { classifier: ApparatusBayes }).classifier : { classFeatures: {}, classTotals: {}, totalExamples: 0, smoothing: 1 };
   const classes = Object.keys(nb.classFeatures).sort();
   const logPrior = classes.map((c) => Math.log(nb.classTotals[c]! / nb.totalExamples));
   const logUnseen = classes.map((c) => Math.log(nb.smoothing / nb.classTotals[c]!));
