@@ -12,6 +12,7 @@ import type { PlatformAdapter } from '../src/platform.js';
 import { Queues } from '../src/queue.js';
 import { startWorkers, type WorkerHandle } from '../jobs/worker.js';
 import { startDigestWorker } from '../jobs/digest.js';
+import { startSurveyWorker } from '../jobs/survey.js';
 import { createAdapters } from '../adapters/index.js';
 
 export type Mode = 'all' | 'bot' | 'worker';
@@ -26,7 +27,7 @@ export async function startApp(mode: Mode, config: Config, log: Logger, opts: { 
   await connectMongo(config.mongoUrl, log.child({ component: 'mongo' }), opts.dbName ? { dbName: opts.dbName } : {});
   await ensureIndexes();
   const releaseLocks = await setupDocLocks({ redisUrl: config.redisUrl, prefix: config.queuePrefix, log });
-  const queues = new Queues({ redisUrl: config.redisUrl, prefix: config.queuePrefix, log: log.child({ component: 'queue' }) });
+  const queues = new Queues({ redisUrl: config.redisUrl, prefix: config.queuePrefix, log: log.child({ component: 'queue' }), survey: config.survey });
 
   let worker: WorkerHandle | null = null;
   if (mode !== 'bot') {
@@ -77,6 +78,11 @@ export async function startApp(mode: Mode, config: Config, log: Logger, opts: { 
     adapters.length > 0
       ? await startDigestWorker({ adapters, config, log: log.child({ component: 'digest' }), redisUrl: config.redisUrl, prefix: config.queuePrefix })
       : null;
+  // Surveys are posted through the adapters too.
+  const surveyWorker =
+    adapters.length > 0
+      ? startSurveyWorker({ adapters, defaults: config.survey, timeZone: config.timeZone, log: log.child({ component: 'survey' }), redisUrl: config.redisUrl, prefix: config.queuePrefix })
+      : null;
 
   let stopping: Promise<void> | null = null;
   return {
@@ -88,6 +94,7 @@ export async function startApp(mode: Mode, config: Config, log: Logger, opts: { 
         for (const a of adapters) await a.stop().catch((err) => log.error({ err: (err as Error).message, platform: a.platform }, 'adapter stop failed'));
         await http.close();
         if (digestWorker) await digestWorker.close();
+        if (surveyWorker) await surveyWorker.close();
         if (worker) await worker.close();
         await queues.close();
         releaseLocks();

@@ -19,7 +19,7 @@ export function createMaintenanceProcessor(
 ): (job: Pick<Job, 'name'>) => Promise<SweepResult | { resolved: number } | RetentionResult | null> {
   return async (job) => {
     if (job.name === 'sweep-untagged') return sweepUntagged(queues, log);
-    if (job.name === 'resolve-quiet') return resolveQuietConversations({ days: opts.resolveAfterDays ?? 7, log });
+    if (job.name === 'resolve-quiet') return resolveQuietConversations({ days: opts.resolveAfterDays ?? 7, log, survey: queues });
     if (job.name === 'retention') return opts.retentionDays ? applyRetention({ days: opts.retentionDays, log }) : null;
     log.warn({ job: job.name }, 'unknown maintenance job');
     return null;

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { ConfigError } from './errors.js';
+import { DEFAULT_SURVEY_SETTINGS, type SurveySettings } from './feedback/types.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -63,6 +64,8 @@ export interface Config {
   retentionDays: number;
   /** Replace card numbers and similar secrets in message text with a placeholder before storing. */
   redactSecretsInText: boolean;
+  /** Satisfaction survey defaults (SURVEY_*); each workspace may override them (src/feedback/settings.ts). */
+  survey: SurveySettings;
   /** Basic-auth credentials of the queue dashboard at /admin/queues; absent = dashboard off. */
   dashboard?: { user: string; password: string };
   slack?: SlackConfig;
@@ -163,6 +166,13 @@ function cron(env: Env, name: string, dflt: string): string {
 }
 const SNOWFLAKE = /^\d{15,21}$/;
 
+function surveyQuestion(env: Env, name: string): string {
+  const v = str(env, name);
+  if (v === undefined) return DEFAULT_SURVEY_SETTINGS.question;
+  if (v.length > 300) throw new ConfigError(name, `must be at most 300 characters (got ${v.length})`);
+  return v;
+}
+
 function slackConfig(env: Env): SlackConfig | undefined {
   const botToken = str(env, 'SLACK_BOT_TOKEN');
   if (botToken === undefined) {
@@ -250,6 +260,12 @@ export function loadConfig(env: Env): Config {
     resolveAfterDays: int(env, 'RESOLVE_AFTER_DAYS', 7, 1, 365),
     retentionDays: int(env, 'RETENTION_DAYS', 0, 0, 36_500),
     redactSecretsInText: bool(env, 'REDACT_SECRETS_IN_TEXT', false),
+    survey: {
+      enabled: bool(env, 'SURVEY_ENABLED', DEFAULT_SURVEY_SETTINGS.enabled),
+      channels: list(env, 'SURVEY_CHANNELS', /^#?[A-Za-z0-9_.-]{1,80}$/, 'channel ids or names'),
+      delayMinutes: int(env, 'SURVEY_DELAY_MINUTES', DEFAULT_SURVEY_SETTINGS.delayMinutes, 0, 10_080),
+      question: surveyQuestion(env, 'SURVEY_QUESTION'),
+    },
   };
   const dashUser = str(env, 'DASHBOARD_USER');
   const dashPassword = str(env, 'DASHBOARD_PASSWORD');

@@ -5,6 +5,7 @@ import type { Digest } from './digest/types.js';
 import type { HttpServer } from './http/server.js';
 import type { Queues } from './queue.js';
 import type { Logger } from './logger.js';
+import type { SurveyRequest } from './feedback/types.js';
 
 /** A running adapter (Slack or Discord), started by the bot process. */
 export interface PlatformAdapter {
@@ -15,6 +16,8 @@ export interface PlatformAdapter {
   stop(): Promise<void>;
   /** Posts the weekly digest into a channel of a workspace (the scheduled digest job calls this). */
   postDigest(workspaceId: string, channelId: string, digest: Digest): Promise<void>;
+  /** Posts a satisfaction survey in a resolved conversation's thread (jobs/survey.ts calls this). */
+  postSurvey?(req: SurveyRequest): Promise<{ messageId: string }>;
 }
 
 /** What the bot process hands each adapter. */

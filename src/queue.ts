@@ -4,10 +4,13 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { tagJobId } from './capture/keys.js';
 import { QueueUnavailableError } from './errors.js';
 import type { Logger } from './logger.js';
+import { scheduleSurvey, SURVEY_QUEUE, type SurveyJobData } from './feedback/schedule.js';
+import { DEFAULT_SURVEY_SETTINGS, type SurveyScheduler, type SurveySettings } from './feedback/types.js';
 
 export const QUEUE = {
   tag: 'tag',
   maintenance: 'maintenance',
+  survey: SURVEY_QUEUE,
 } as const;
 
 export interface TagJobData {
@@ -46,12 +49,17 @@ export interface QueuesOptions {
   redisUrl: string;
   prefix: string;
   log: Logger;
+  /** Survey defaults (SURVEY_*); absent = surveys off unless a workspace turns them on. */
+  survey?: SurveySettings;
 }
 
 /** The producer side: what capture and the adapters use to enqueue work. */
-export class Queues {
+export class Queues implements SurveyScheduler {
   readonly tag: Queue<TagJobData>;
   readonly maintenance: Queue;
+  /** Satisfaction surveys to ask (consumed where the adapters run: jobs/survey.ts). */
+  readonly survey: Queue<SurveyJobData>;
+  readonly surveyDefaults: SurveySettings;
   private readonly connection: Redis;
   private readonly log: Logger;
 
@@ -61,7 +69,9 @@ export class Queues {
     this.connection.on('error', (err) => this.log.warn({ err: err.message }, 'redis (producer) error'));
     this.tag = new Queue<TagJobData>(QUEUE.tag, { connection: this.connection, prefix: opts.prefix, defaultJobOptions: TAG_JOB_OPTIONS });
     this.maintenance = new Queue(QUEUE.maintenance, { connection: this.connection, prefix: opts.prefix });
-    for (const q of [this.tag, this.maintenance]) q.on('error', (err) => this.log.warn({ err: err.message, queue: q.name }, 'queue error'));
+    this.survey = new Queue<SurveyJobData>(QUEUE.survey, { connection: this.connection, prefix: opts.prefix });
+    this.surveyDefaults = opts.survey ?? DEFAULT_SURVEY_SETTINGS;
+    for (const q of [this.tag, this.maintenance, this.survey]) q.on('error', (err) => this.log.warn({ err: err.message, queue: q.name }, 'queue error'));
   }
 
   /** Enqueues the tag job for one revision of a message; the job id makes it single. */
@@ -92,6 +102,15 @@ export class Queues {
     }
   }
 
+  /** Schedules the survey of a resolve round (see src/feedback/schedule.ts); throws QueueUnavailableError. */
+  async scheduleSurvey(conversationId: string, round: number): Promise<'scheduled' | 'disabled' | 'skipped'> {
+    try {
+      return await scheduleSurvey(this.survey, this.surveyDefaults, conversationId, round, this.log);
+    } catch (err) {
+      throw new QueueUnavailableError(`could not schedule the survey of ${conversationId}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
   async ping(): Promise<boolean> {
     try {
       return (await this.connection.ping()) === 'PONG';
@@ -101,7 +120,7 @@ export class Queues {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.tag.close(), this.maintenance.close()]);
+    await Promise.allSettled([this.tag.close(), this.maintenance.close(), this.survey.close()]);
     this.connection.disconnect();
   }
 }

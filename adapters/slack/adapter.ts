@@ -12,6 +12,8 @@ import { registerCommands, registerManagement } from './commands.js';
 import { isSupportChannel, SlackDirectory } from './directory.js';
 import { boltLogger, createHttpReceiver, DeferredAckSocketModeReceiver } from './receivers.js';
 import { renderDigest } from './render-digest.js';
+import { registerSurvey, renderSurvey } from './survey.js';
+import type { SurveyRequest } from '../../src/feedback/types.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -139,8 +141,10 @@ export class SlackAdapter implements PlatformAdapter {
       workspaceId: () => this.workspace.teamId,
       track: <T>(p: Promise<T>) => this.track(p),
       ...(this.opts.timeZone ? { timeZone: this.opts.timeZone } : {}),
+      survey: this.ctx.queues,
     };
     registerCommands(app, commandDeps);
+    registerSurvey(app, { log: this.log.child({ component: 'slack-survey' }), workspaceId: () => this.workspace.teamId, queue: this.ctx.queues, track: (p) => this.track(p) });
     registerManagement(app, {
       ...commandDeps,
       isSupportChannel: async (channelId) => isSupportChannel(channelId, await this.directory.channelName(channelId), this.config.supportChannels),
@@ -195,6 +199,18 @@ export class SlackAdapter implements PlatformAdapter {
     const payload = renderDigest(digest);
     await this.client.chat.postMessage({ channel: channelId, text: payload.text, blocks: payload.blocks as never, unfurl_links: false, unfurl_media: false });
     this.log.info({ workspaceId, channelId, week: digest.week }, 'slack digest posted');
+  }
+
+  /** Posts the satisfaction survey in the conversation's thread (a channel conversation: under its first message). */
+  async postSurvey(req: SurveyRequest): Promise<{ messageId: string }> {
+    if (this.identity && req.workspaceId !== this.identity.teamId) {
+      throw new Error(`this Slack bot belongs to workspace ${this.identity.teamId}, not ${req.workspaceId}`);
+    }
+    const payload = renderSurvey(req);
+    const res = await this.client.chat.postMessage({ channel: req.channelId, thread_ts: req.threadId ?? req.rootMessageId, text: payload.text, blocks: payload.blocks as never, unfurl_links: false, unfurl_media: false });
+    if (!res.ts) throw new Error('chat.postMessage returned no ts');
+    this.log.info({ workspaceId: req.workspaceId, channelId: req.channelId, surveyId: req.surveyId }, 'slack survey posted');
+    return { messageId: res.ts };
   }
 
   async stop(): Promise<void> {

@@ -7,6 +7,7 @@ import { buildCustomerSummary, HistoryInputError, LinkError, linkCustomers, look
 import { identityKey } from '../../src/capture/keys.js';
 import type { Scope } from '../../src/history/types.js';
 import type { Logger } from '../../src/logger.js';
+import type { SurveyScheduler } from '../../src/feedback/types.js';
 import { mrkdwnText } from './blockkit.js';
 import { CUSTOMER_USAGE, HISTORY_USAGE, parseCustomerCommand, parseHistoryQuery, parseMessageLink, queryLabel, RESOLVE_USAGE, type CustomerToken } from './command-text.js';
 import type { SlackDirectory } from './directory.js';
@@ -24,6 +25,8 @@ export interface CommandDeps {
   /** Runs work after the ack; the adapter waits for it on stop. */
   track: <T>(p: Promise<T>) => Promise<T>;
   timeZone?: string;
+  /** Schedules the satisfaction survey of a conversation this adapter resolves. */
+  survey?: SurveyScheduler;
 }
 
 interface PageValue {
@@ -160,7 +163,7 @@ export function registerManagement(app: App, deps: CommandDeps & { isSupportChan
     later('/resolve', command.user_id, respond, async () => {
       const ref = parseMessageLink(command.text);
       if (!ref) return renderText(RESOLVE_USAGE);
-      const out = await resolveConversation(scope(), ref, { log: deps.log, by: command.user_id });
+      const out = await resolveConversation(scope(), ref, { log: deps.log, by: command.user_id, ...(deps.survey ? { survey: deps.survey } : {}) });
       if (out.status === 'not-found') return renderText('That conversation is not in the support history (is it in a support channel?).');
       return renderText(out.status === 'resolved' ? ':white_check_mark: Conversation resolved.' : 'That conversation was already resolved.');
     });
@@ -171,7 +174,7 @@ export function registerManagement(app: App, deps: CommandDeps & { isSupportChan
     const { channel, ts } = event.item;
     if (!(await deps.isSupportChannel(channel))) return;
     if (!(await deps.directory.isAgent(event.user))) return; // a customer's ✅ is just a reaction
-    const out = await resolveConversation(scope(), { channelId: channel, threadId: ts }, { log: deps.log, by: event.user });
+    const out = await resolveConversation(scope(), { channelId: channel, threadId: ts }, { log: deps.log, by: event.user, ...(deps.survey ? { survey: deps.survey } : {}) });
     deps.log.info({ channelId: channel, ts, status: out.status }, 'resolve reaction handled');
   });
 }

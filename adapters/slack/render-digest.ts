@@ -1,5 +1,7 @@
 // Renders the platform-neutral weekly Digest as Block Kit. Pure.
 import type { Change, Digest } from '../../src/digest/types.js';
+import { shareChange } from '../../src/feedback/figures.js';
+import { link } from './blockkit.js';
 import { capBlocks, context, divider, fields, header, mrkdwnText, section, sectionsFromLines, type Block } from './blockkit.js';
 import { channelLabel, conversationLine, duration, slackDate, type SlackMessagePayload } from './render-history.js';
 
@@ -43,6 +45,15 @@ export function renderDigest(d: Digest): SlackMessagePayload {
       return `• ${who}${r.customer.company ? ` (${mrkdwnText(r.customer.company, 60)})` : ''}: ${why}`;
     });
     blocks.push(...sectionsFromLines([`*Customers at risk (${d.atRisk.length})*`, ...lines]));
+  }
+  if (d.feedback && (d.feedback.asked.current > 0 || d.feedback.asked.previous > 0)) {
+    const f = d.feedback;
+    const lines = [
+      `*Customer satisfaction* CSAT ${shareChange(f.csat)} · response rate ${shareChange(f.responseRate)} (${f.rated.current} of ${f.asked.current} surveys answered)`,
+      ...(f.lowest.length > 0 ? ['*Lowest rated*'] : []),
+      ...f.lowest.map((l) => `• ${l.rating}/5 ${l.permalink ? link(l.permalink, l.firstLine ?? 'conversation', 200) : mrkdwnText(l.firstLine ?? l.conversationId, 200)} in ${channelLabel(d.platform, l.channelId, null)}`),
+    ];
+    blocks.push(...sectionsFromLines(lines));
   }
   const text = `Support digest ${d.week}: ${d.conversations.current} conversations, ${d.unanswered.length} waiting over 24 h`;
   return { text, blocks: capBlocks(blocks) };

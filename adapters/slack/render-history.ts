@@ -1,5 +1,6 @@
 // Renders the platform-neutral CustomerSummary (and lookup outcomes) as Block Kit. Pure.
 import type { ConversationBrief, CustomerRef, CustomerSummary, SentimentValue } from '../../src/history/types.js';
+import { ratingText } from '../../src/feedback/figures.js';
 import { capBlocks, context, divider, fields, header, link, mrkdwnText, sectionsFromLines, section, type Block } from './blockkit.js';
 
 export interface SlackMessagePayload {
@@ -97,6 +98,15 @@ export function renderCustomerSummary(s: CustomerSummary, opts: { nextPageValue?
     `*Top needs* ${counts(s.needs.last30d)} (30 days) · ${counts(s.needs.allTime)} (all time)`,
   ];
   blocks.push(section(sentimentLines.join('\n')));
+  if (s.feedback && (s.feedback.ratings > 0 || s.feedback.comments.length > 0)) {
+    const f = s.feedback;
+    blocks.push(
+      ...sectionsFromLines([
+        `*Satisfaction* ${ratingText(f.average, f.ratings)}`,
+        ...f.comments.map((c) => `> “${mrkdwnText(c.text, 300)}” ${c.rating !== null ? `(${c.rating}/5) ` : ''}${slackDate(c.at)}`),
+      ]),
+    );
+  }
   if (s.state.open.length > 0 || s.state.unanswered.length > 0) {
     blocks.push(divider());
     const unansweredIds = new Set(s.state.unanswered.map((u) => u.id));

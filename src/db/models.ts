@@ -24,6 +24,8 @@ const workspaceSchema = new Schema(
     name: { type: String, default: null },
     timeZone: { type: String, default: null },
     digestChannelId: { type: String, default: null },
+    /** Survey setting overrides of this workspace (src/feedback/settings.ts); null = the SURVEY_* defaults. */
+    survey: { type: Schema.Types.Mixed, default: null },
     createdAt: { type: Date, default: () => new Date() },
   },
   { ...options, collection: 'workspaces' },
@@ -94,6 +96,10 @@ const conversationSchema = new Schema(
     firstAgentReplyAt: { type: Date, default: null },
     firstResponseMs: { type: Number, default: null },
     resolvedAt: { type: Date, default: null },
+    /** How many times it was resolved: each resolve (after a reopen) is a new survey round. */
+    resolveRound: { type: Number, default: 0 },
+    /** The latest round's survey answer (src/feedback): { surveyId, round, rating, ratedAt, comment, commentAt }. */
+    feedback: { type: Schema.Types.Mixed, default: null },
     firstLine: { type: String, default: null },
     permalink: { type: String, default: null },
     counts: {

@@ -13,6 +13,7 @@ import { assembleDigest, emptyWeek, MAX_AT_RISK, MAX_UNANSWERED, UNANSWERED_AFTE
 import { resolveDigestWeek, type DigestOptions } from './naive.js';
 import type { Digest } from './types.js';
 import { previousWeek, weekBounds } from './week.js';
+import { fastDigestFeedback } from '../feedback/read.js';
 
 type Entries<T> = Record<string, T>;
 
@@ -110,7 +111,7 @@ export async function fastDigest(scope: Scope, opts: DigestOptions = {}): Promis
     )
   ).filter((x): x is AtRiskCandidate => x !== null);
 
-  return assembleDigest({
+  const digest = assembleDigest({
     platform: scope.platform,
     workspaceId: scope.workspaceId,
     week,
@@ -124,4 +125,6 @@ export async function fastDigest(scope: Scope, opts: DigestOptions = {}): Promis
     atRisk,
     channelNames,
   });
+  digest.feedback = await fastDigestFeedback(scope.platform, scope.workspaceId, week, prevWeek);
+  return digest;
 }

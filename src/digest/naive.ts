@@ -10,6 +10,7 @@ import { windowOf, dayKey } from '../history/windows.js';
 import { assembleDigest, emptyWeek, UNANSWERED_AFTER_MS, type AtRiskCandidate, type WeekFacts } from './assemble.js';
 import type { Digest } from './types.js';
 import { previousWeek, weekBounds, weekOf } from './week.js';
+import { naiveDigestFeedback } from '../feedback/read.js';
 
 export interface DigestOptions {
   week?: string;
@@ -126,7 +127,7 @@ export async function naiveDigest(scope: Scope, opts: DigestOptions = {}): Promi
   for (const o of await Conversation.collection.find({ platform: scope.platform, workspaceId: scope.workspaceId, channelName: { $ne: null } }, { projection: { channelId: 1, channelName: 1 } }).toArray()) {
     channelNames[o.channelId] = o.channelName;
   }
-  return assembleDigest({
+  const digest = assembleDigest({
     platform: scope.platform,
     workspaceId: scope.workspaceId,
     week,
@@ -140,4 +141,6 @@ export async function naiveDigest(scope: Scope, opts: DigestOptions = {}): Promi
     atRisk: c.atRisk,
     channelNames,
   });
+  digest.feedback = await naiveDigestFeedback(scope.platform, scope.workspaceId, cur, prev);
+  return digest;
 }

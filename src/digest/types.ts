@@ -1,6 +1,7 @@
 // The platform-neutral weekly digest for team leads (rendered by each adapter).
 import type { Platform } from '../db/models.js';
 import type { ConversationBrief, CustomerRef } from '../history/types.js';
+import type { DigestFeedback } from '../feedback/types.js';
 
 /** A figure this week beside the week before. */
 export interface Change {
@@ -30,4 +31,6 @@ export interface Digest {
   unansweredTotal?: number;
   atRisk: Array<{ customer: CustomerRef; reason: 'turned-negative' | 'repeated-negative'; negativeConversations: number }>;
   busiestChannels: Array<{ channelId: string; channelName: string | null } & Change>;
+  /** Satisfaction surveys of the week (asked that week): CSAT, response rate, lowest-rated conversations. */
+  feedback?: DigestFeedback;
 }

@@ -11,6 +11,7 @@ import { normalizeQuery, scopeKey, validateScope, visibleIn } from './scope.js';
 import { customerConversations, lookupKeys } from './store.js';
 import type { CustomerLookup, CustomerQuery, CustomerSummary, Scope } from './types.js';
 import { windowOf } from './windows.js';
+import { fastCustomerFeedback } from '../feedback/read.js';
 
 /** How many name candidates are read to rank the best ones. */
 const READ_CANDIDATES = 20;
@@ -145,7 +146,8 @@ export async function fastCustomerSummary(
     });
   }
   const { recent, previous } = dayWindows(read.members, now);
-  return assembleSummary({
+  const feedback = await fastCustomerFeedback(read.members.map((m) => m._id));
+  const summary = assembleSummary({
     primaryId: first._id,
     members: read.members.map(memberFacts),
     recentDays: recent,
@@ -156,6 +158,8 @@ export async function fastCustomerSummary(
     page,
     pageSize,
   });
+  summary.feedback = feedback;
+  return summary;
 }
 
 export { MAX_CANDIDATES };

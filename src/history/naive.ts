@@ -10,6 +10,7 @@ import { escapeRegex, normalizeQuery, scopeKey, validateScope, visibleIn } from 
 import type { CustomerLookup, CustomerQuery, CustomerSummary, Scope } from './types.js';
 import { windowOf, dayKey } from './windows.js';
 import { lookupResult } from './lookup-result.js';
+import { naiveCustomerFeedback } from '../feedback/read.js';
 
 async function visible(scope: Scope, c: RawCustomer): Promise<boolean> {
   if (scopeKey(c) === scopeKey(scope)) return true;
@@ -123,7 +124,7 @@ export async function naiveCustomerSummary(
       sentiment: { sum: c.sentiment?.sum ?? 0, count: c.sentiment?.count ?? 0 },
     });
   }
-  return assembleSummary({
+  const summary = assembleSummary({
     primaryId: first._id,
     members,
     recentDays,
@@ -134,4 +135,6 @@ export async function naiveCustomerSummary(
     page: Math.max(1, Math.floor(opts.page ?? 1)),
     pageSize: Math.min(50, Math.max(1, Math.floor(opts.pageSize ?? 5))),
   });
+  summary.feedback = await naiveCustomerFeedback(ids);
+  return summary;
 }

@@ -4,6 +4,7 @@ import { Conversation, Message, Workspace } from '../db/models.js';
 import { messageKey, workspaceKey } from '../capture/keys.js';
 import { withDocLock } from '../db/doc-lock.js';
 import type { Logger } from '../logger.js';
+import type { SurveyScheduler } from '../feedback/types.js';
 import { syncConversation } from './projection.js';
 import { validateScope } from './scope.js';
 import type { Scope } from './types.js';
@@ -36,24 +37,39 @@ async function findConversation(scope: Scope, ref: ConversationRef): Promise<str
   return id;
 }
 
-async function markResolved(id: string, filter: Record<string, unknown>, at: Date): Promise<boolean> {
-  const res = await withDocLock('conversations', id, () =>
-    Conversation.collection.updateOne({ _id: id as never, status: { $ne: 'resolved' }, ...filter }, { $set: { status: 'resolved', resolvedAt: at } }),
-  );
-  return res.modifiedCount === 1;
+/** Marks it resolved and starts a new resolve round; returns the round, or null when it was resolved already. */
+async function markResolved(id: string, filter: Record<string, unknown>, at: Date): Promise<number | null> {
+  return withDocLock('conversations', id, async () => {
+    const res = await Conversation.collection.updateOne({ _id: id as never, status: { $ne: 'resolved' }, ...filter }, { $set: { status: 'resolved', resolvedAt: at }, $inc: { resolveRound: 1 } });
+    if (res.modifiedCount !== 1) return null;
+    const doc = await Conversation.collection.findOne({ _id: id as never }, { projection: { resolveRound: 1 } });
+    return (doc?.resolveRound as number | undefined) ?? 1;
+  });
+}
+
+/** Asks for the customer's rating of this round (when surveys are on); a failure to schedule never fails the resolve. */
+async function scheduleSurvey(survey: SurveyScheduler | undefined, id: string, round: number, log?: Logger): Promise<void> {
+  if (!survey) return;
+  try {
+    await survey.scheduleSurvey(id, round);
+  } catch (err) {
+    log?.warn({ conversationId: id, round, err: (err as Error).message }, 'survey not scheduled');
+  }
 }
 
 /** Marks a conversation resolved (the adapters call this for an agent's ✅ or `/resolve` in the thread). */
 export async function resolveConversation(
   scope: Scope,
   ref: ConversationRef,
-  opts: { now?: Date; log?: Logger; by?: string } = {},
+  opts: { now?: Date; log?: Logger; by?: string; survey?: SurveyScheduler } = {},
 ): Promise<ResolveOutcome> {
   scope = validateScope(scope);
   const id = await findConversation(scope, ref);
   if (!id) return { status: 'not-found' };
-  const changed = await markResolved(id, {}, opts.now ?? new Date());
+  const round = await markResolved(id, {}, opts.now ?? new Date());
+  const changed = round !== null;
   await syncConversation(id, null);
+  if (round !== null) await scheduleSurvey(opts.survey, id, round, opts.log);
   opts.log?.info({ conversationId: id, workspaceId: scope.workspaceId, by: opts.by, changed }, 'conversation resolved');
   return { status: changed ? 'resolved' : 'already-resolved', conversationId: id };
 }
@@ -62,7 +78,7 @@ export async function resolveConversation(
  * Resolves conversations with no message for `days` (the maintenance job). A background scan of
  * conversations that are not resolved yet, in pages; each one is re-checked as it is updated.
  */
-export async function resolveQuietConversations(opts: { days: number; now?: Date; log?: Logger; limit?: number }): Promise<{ resolved: number }> {
+export async function resolveQuietConversations(opts: { days: number; now?: Date; log?: Logger; limit?: number; survey?: SurveyScheduler }): Promise<{ resolved: number }> {
   const now = opts.now ?? new Date();
   const cutoff = new Date(now.getTime() - opts.days * 86_400_000);
   const limit = opts.limit ?? 50_000;
@@ -75,9 +91,11 @@ export async function resolveQuietConversations(opts: { days: number; now?: Date
     if (batch.length === 0) break;
     for (const c of batch) {
       const id = c._id as unknown as string;
-      if (await markResolved(id, { lastMessageAt: { $lt: cutoff } }, now)) {
+      const round = await markResolved(id, { lastMessageAt: { $lt: cutoff } }, now);
+      if (round !== null) {
         resolved++;
         await syncConversation(id, null);
+        await scheduleSurvey(opts.survey, id, round, opts.log);
       }
     }
     lastId = batch[batch.length - 1]!._id as unknown as string;

@@ -1,5 +1,6 @@
 // The platform-neutral customer summary that `/history` shows (rendered by each adapter).
 import type { ConversationStatus, Platform, SentimentLabel } from '../db/models.js';
+import type { CustomerFeedback } from '../feedback/types.js';
 
 /** Whose data a request may see: one Slack workspace or one Discord guild. */
 export interface Scope {
@@ -91,4 +92,6 @@ export interface CustomerSummary {
     pageSize: number;
     total: number;
   };
+  /** Satisfaction survey answers: average rating and the latest comments (src/feedback). */
+  feedback?: CustomerFeedback;
 }

@@ -199,6 +199,10 @@ export class FakeSlackApi extends EventEmitter {
         // As Slack does: the parent message first on every page, then the replies.
         return this.page(replies, p, (items, more) => ({ messages: [this.withThreadInfo(all, root), ...items], has_more: more }));
       }
+      case 'views.open':
+        // Recorded like a post (the modal a button opened); Slack answers with the view.
+        this.posted.push({ method, params: p });
+        return { ok: true, view: { id: `V${this.posted.length}`, ...(p.view as Record<string, unknown>) } };
       case 'chat.postMessage':
       case 'chat.postEphemeral':
         this.posted.push({ method, params: p });
