@@ -9,6 +9,7 @@ import type { CapturedMessage } from './types.js';
 import { validateCapturedMessage } from './validate.js';
 import { redactSecrets } from './redact.js';
 import { withDocLock } from '../db/doc-lock.js';
+import { noteConversation, recentConversation } from './recent.js';
 
 export type CaptureStatus =
   /** A new message was stored. */
@@ -115,8 +116,9 @@ export class CaptureService {
   private async upsertCustomer(msg: CapturedMessage): Promise<string> {
     const author = msg.author!;
     const idKey = identityKey(msg.platform, msg.workspaceId, author.userId);
-    const linked = await Customer.findOne({ 'identities.key': idKey }, { _id: 1 }).lean();
-    const id = linked?._id ?? idKey;
+    // Each identity has its own customer document, keyed by the identity (links are kept beside it, in
+    // src/history/link.ts), so no lookup is needed.
+    const id = idKey;
     const set = customerSetFields(msg);
     await withDocLock('customers', id, () => this.writeCustomer(msg, id, idKey, set));
     return id;
@@ -148,27 +150,24 @@ export class CaptureService {
     return chooseConversation(msg, key, rootKey, customerId, this.windowMs, {
       conversationOfMessage: async (k) => (await Message.findById(k, { conversationId: 1 }).lean())?.conversationId ?? null,
       conversationExists: async (id) => (await Conversation.exists({ _id: id })) !== null,
-      recentConversation: async ({ from, to, customerId: owner }) => {
-        const filter: Record<string, unknown> = {
-          platform: msg.platform,
-          workspaceId: msg.workspaceId,
-          channelId: msg.channelId,
-          lastMessageAt: { $gte: from, $lte: to },
-        };
-        // A customer's run of channel messages; an agent's or bot's channel message joins the latest conversation.
-        if (owner !== null) filter.customerId = owner;
-        const recent = await Conversation.findOne(filter, { _id: 1 }).sort({ lastMessageAt: -1 }).lean();
-        return recent?._id ?? null;
-      },
+      // A customer's run of channel messages; an agent's or bot's channel message joins the latest conversation.
+      recentConversation: ({ from, to, customerId: owner }) =>
+        recentConversation({ platform: msg.platform, workspaceId: msg.workspaceId, channelId: msg.channelId, customerId: owner, from, to }),
     });
   }
 
   /** Upserts the conversation for a new message; returns the customer who owns it (if any). */
-  private touchConversation(msg: CapturedMessage, conversationId: string, customerId: string | null): Promise<string | null> {
-    return withDocLock('conversations', conversationId, () => this.writeConversation(msg, conversationId, customerId));
+  private async touchConversation(msg: CapturedMessage, conversationId: string, customerId: string | null): Promise<string | null> {
+    const { owner, lastMessageAt } = await withDocLock('conversations', conversationId, () => this.writeConversation(msg, conversationId, customerId));
+    await noteConversation(msg.platform, msg.workspaceId, msg.channelId, conversationId, owner, lastMessageAt);
+    return owner;
   }
 
-  private async writeConversation(msg: CapturedMessage, conversationId: string, customerId: string | null): Promise<string | null> {
+  private async writeConversation(
+    msg: CapturedMessage,
+    conversationId: string,
+    customerId: string | null,
+  ): Promise<{ owner: string | null; lastMessageAt: Date }> {
     const role: Role = msg.author!.role;
     const update: Record<string, unknown> = {
       $setOnInsert: conversationInsertFields(msg),
@@ -189,7 +188,7 @@ export class CaptureService {
       if ((err as { code?: number }).code !== 11000) throw err;
       conv = await Conversation.collection.findOneAndUpdate({ _id: conversationId as never }, { $min: update.$min, $max: update.$max } as never, { returnDocument: 'after' });
     }
-    if (!conv) return customerId;
+    if (!conv) return { owner: customerId, lastMessageAt: msg.ts };
     let owner = (conv.customerId as string | null | undefined) ?? null;
     if (role === 'customer') {
       if (owner === null && customerId !== null) {
@@ -210,7 +209,7 @@ export class CaptureService {
       }
       if (conv.status === 'open') await Conversation.updateOne({ _id: conversationId, status: 'open' }, { $set: { status: 'answered' } });
     }
-    return owner;
+    return { owner, lastMessageAt: conv.lastMessageAt as Date };
   }
 
   private async advanceCheckpoint(msg: CapturedMessage): Promise<void> {

@@ -9,6 +9,7 @@ import { tagJobId } from '../capture/keys.js';
 import { identityKey } from '../capture/keys.js';
 import { withDocLock } from '../db/doc-lock.js';
 import { Checkpoint, Conversation, Customer, Message, Workspace } from '../db/models.js';
+import { forgetRuns } from '../capture/recent.js';
 import type { Logger } from '../logger.js';
 import type { Queues } from '../queue.js';
 import type { Doc, ImportPlan, Snapshot } from './plan.js';
@@ -164,6 +165,9 @@ export async function executePlan(plan: ImportPlan, opts: ExecuteOptions): Promi
     });
   }
 
+  // Conversations written here bypass capture's per-channel run documents (src/capture/recent.ts): drop
+  // those of the channels imported so live capture seeds them again from the conversations as they are now.
+  await forgetRuns(plan.checkpoints);
   lap('conversations');
   // A chunk's tag jobs go to Redis while the next chunk goes to MongoDB (one enqueue in flight at a time).
   let enqueuing: Promise<void> = Promise.resolve();
