@@ -32,7 +32,10 @@ start() {
       data=$(mktemp -d -t ferretdb-XXXXXX)
       echo "$data" > "$STATE/ferretdb.dir"          # temporary: `stop` removes it
     fi
-    "$bin" --handler=sqlite --sqlite-url="file:$data/" --state-dir="$data" \
+    # synchronous(normal): SQLite's recommended setting in WAL mode (FerretDB keeps its other defaults). A commit
+    # no longer waits for an fsync, which made every single-document write 5–10× slower (≈30 ms vs ≈3 ms here);
+    # an application crash loses nothing, a power cut may lose the last moments — the usual WAL trade-off.
+    "$bin" --handler=sqlite --sqlite-url="file:$data/?_pragma=synchronous(normal)" --state-dir="$data" \
       --listen-addr="127.0.0.1:$PORT" --debug-addr=- --telemetry=disable --log-level=warn \
       > "$STATE/ferretdb.log" 2>&1 &
     echo $! > "$STATE/ferretdb.pid"
