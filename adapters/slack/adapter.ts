@@ -148,6 +148,7 @@ export class SlackAdapter implements PlatformAdapter {
     registerManagement(app, {
       ...commandDeps,
       isSupportChannel: async (channelId) => isSupportChannel(channelId, await this.directory.channelName(channelId), this.config.supportChannels),
+      privacy: { client: this.client, admins: { slack: this.config }, tagQueue: this.ctx.queues.tag },
     });
     app.event('member_joined_channel', async ({ event }) => {
       if (event.user !== this.identity?.botUserId) return;

@@ -32,7 +32,7 @@ export function queryLabel(q: CustomerQuery): string {
 }
 
 export const CUSTOMER_USAGE =
-  'Usage: `/customer link @slack-user customer@example.com` (two or more: @mentions, emails or full ids such as `discord:<guild>:<user>`), or `/customer unlink @slack-user`';
+  'Usage: `/customer link @slack-user customer@example.com` (two or more: @mentions, emails or full ids such as `discord:<guild>:<user>`), `/customer unlink @slack-user`, `/customer export @slack-user` (their history as a JSON file) or `/customer forget @slack-user` (admins: erase them)';
 export const RESOLVE_USAGE = 'Usage: `/resolve <link to the thread or message>` (Message menu → Copy link), or react ✅ to the thread';
 
 /** One customer named in `/customer`: a Slack user, an email, or a full customer id (any platform). */
@@ -50,20 +50,27 @@ export function parseCustomerToken(token: string): CustomerToken | null {
   return null;
 }
 
-export type CustomerCommand = { action: 'link'; tokens: CustomerToken[] } | { action: 'unlink'; token: CustomerToken } | { action: 'usage'; problem?: string };
+export type CustomerCommand =
+  | { action: 'link'; tokens: CustomerToken[] }
+  | { action: 'unlink'; token: CustomerToken }
+  | { action: 'forget'; token: CustomerToken }
+  | { action: 'export'; token: CustomerToken }
+  | { action: 'usage'; problem?: string };
 
-/** `/customer link a b …` or `/customer unlink a`. */
+const ONE_CUSTOMER = new Set(['unlink', 'forget', 'export']);
+
+/** `/customer link a b …`, or `/customer unlink|forget|export a`. */
 export function parseCustomerCommand(text: string | undefined | null): CustomerCommand {
   const words = (text ?? '').trim().split(/\s+/).filter(Boolean);
   const [verb, ...rest] = words;
-  if (verb !== 'link' && verb !== 'unlink') return { action: 'usage' };
+  if (verb !== 'link' && !ONE_CUSTOMER.has(verb ?? '')) return { action: 'usage' };
   const tokens: CustomerToken[] = [];
   for (const w of rest) {
     const t = parseCustomerToken(w);
     if (!t) return { action: 'usage', problem: w };
     tokens.push(t);
   }
-  if (verb === 'unlink') return tokens.length === 1 ? { action: 'unlink', token: tokens[0]! } : { action: 'usage' };
+  if (verb !== 'link') return tokens.length === 1 ? ({ action: verb, token: tokens[0]! } as CustomerCommand) : { action: 'usage' };
   return tokens.length >= 2 ? { action: 'link', tokens } : { action: 'usage' };
 }
 

@@ -13,6 +13,8 @@ import { CUSTOMER_USAGE, HISTORY_USAGE, parseCustomerCommand, parseHistoryQuery,
 import type { SlackDirectory } from './directory.js';
 import { renderDigest } from './render-digest.js';
 import { renderAmbiguous, renderCustomerSummary, renderNotFound, renderText, type SlackMessagePayload } from './render-history.js';
+import { PrivacyError } from '../../src/privacy/target.js';
+import { exportCustomer, forgetPrompt, registerPrivacyActions, type PrivacyDeps } from './privacy.js';
 
 export const REFUSAL = 'Sorry, only members of the support team can use this command. Ask a support lead to add you to the agents group.';
 const FAILURE = 'Something went wrong while answering; please try again in a minute.';
@@ -58,10 +60,10 @@ function answerLater(deps: CommandDeps): Later {
           if (payload) await reply(respond, payload, replace);
           log.info({ command: what, userId, ms: Date.now() - started }, 'slack command answered');
         } catch (err) {
-          const known = err instanceof HistoryInputError || err instanceof LinkError;
+          const known = err instanceof HistoryInputError || err instanceof LinkError || err instanceof PrivacyError;
           if (known) log.info({ command: what, userId, err: (err as Error).message }, 'slack command rejected');
           else log.error({ command: what, userId, err: (err as Error).message }, 'slack command failed');
-          const text = err instanceof LinkError ? `Could not do that: ${mrkdwnText((err as Error).message, 300)}` : err instanceof HistoryInputError ? HISTORY_USAGE : FAILURE;
+          const text = err instanceof LinkError || err instanceof PrivacyError ? `Could not do that: ${mrkdwnText((err as Error).message, 300)}` : err instanceof HistoryInputError ? HISTORY_USAGE : FAILURE;
           await reply(respond, renderText(text)).catch((e: Error) => log.warn({ err: e.message }, 'could not answer through response_url'));
         }
       })(),
@@ -125,10 +127,12 @@ export function registerCommands(app: App, deps: CommandDeps): void {
 /** Reactions an agent adds to mark a thread resolved. */
 export const RESOLVE_REACTIONS = new Set(['white_check_mark', 'heavy_check_mark', 'ballot_box_with_check']);
 
-/** `/customer link|unlink`, `/resolve` and the ✅ reaction. */
-export function registerManagement(app: App, deps: CommandDeps & { isSupportChannel: (channelId: string) => Promise<boolean> }): void {
+/** `/customer link|unlink|export|forget` (with the forget prompt's buttons), `/resolve` and the ✅ reaction. */
+export function registerManagement(app: App, deps: CommandDeps & { isSupportChannel: (channelId: string) => Promise<boolean>; privacy?: Omit<PrivacyDeps, 'directory' | 'log' | 'workspaceId'> }): void {
   const scope = (): Scope => ({ platform: 'slack', workspaceId: deps.workspaceId() });
   const later = answerLater(deps);
+  const privacy: PrivacyDeps | null = deps.privacy ? { ...deps.privacy, directory: deps.directory, log: deps.log, workspaceId: deps.workspaceId } : null;
+  if (privacy) registerPrivacyActions(app, privacy, later);
 
   const customerId = async (t: CustomerToken): Promise<string> => {
     if ('id' in t) return t.id;
@@ -145,6 +149,10 @@ export function registerManagement(app: App, deps: CommandDeps & { isSupportChan
       const parsed = parseCustomerCommand(command.text);
       if (parsed.action === 'usage') {
         return renderText(parsed.problem ? `“${mrkdwnText(parsed.problem, 100)}” is not an @mention, an email or a customer id. ${CUSTOMER_USAGE}` : CUSTOMER_USAGE);
+      }
+      if (parsed.action === 'export' || parsed.action === 'forget') {
+        if (!privacy) return renderText('Export and forget are not set up on this installation.');
+        return parsed.action === 'export' ? exportCustomer(privacy, command.user_id, parsed.token) : forgetPrompt(privacy, command.user_id, parsed.token);
       }
       if (parsed.action === 'unlink') {
         const id = await customerId(parsed.token);

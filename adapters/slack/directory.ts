@@ -110,6 +110,16 @@ export class SlackDirectory {
     return (await this.agentIds()).has(userId);
   }
 
+  /** Which of these user groups the user is in (usergroups.users.list, uncached: admin checks are rare and must be current). */
+  async groupsOf(userId: string, usergroups: readonly string[]): Promise<string[]> {
+    const found: string[] = [];
+    for (const usergroup of usergroups) {
+      const res = await this.opts.client.usergroups.users.list({ usergroup });
+      if ((res.users ?? []).includes(userId)) found.push(usergroup);
+    }
+    return found;
+  }
+
   /** Channels the bot can see (public and private), by id; refreshed after the TTL or on demand. */
   channelMap(refresh = false): Promise<Map<string, SlackChannel>> {
     if (!refresh && this.channels && this.now() - this.channels.at < this.channelTtl) return this.channels.value;

@@ -1,6 +1,7 @@
-// `support-history export <customer>`: the customer's full stored history as JSON on stdout.
+// `support-history export <customer>`: the customer's full stored history as JSON on stdout (the work is
+// src/privacy/export.ts, shared with the chat command `/customer export`).
 import { parseArgs } from 'node:util';
-import { Conversation, Customer, Message } from '../../src/db/models.js';
+import { customerHistory, exportJson } from '../../src/privacy/export.js';
 import { UsageError, withServices } from './context.js';
 import { CUSTOMER_ARG_HELP, findCustomer } from './customer-query.js';
 import { renderAmbiguousText } from './render-text.js';
@@ -15,18 +16,6 @@ options:
   --workspace <id>   search only this workspace
   -h, --help         show this help
 `;
-
-/** The customer, their conversations, and the messages in those conversations or by them. */
-export async function customerHistory(customerId: string): Promise<{ customer: unknown; conversations: Array<{ _id: string }>; messages: Array<{ _id: string }> } | null> {
-  const customer = await Customer.findById(customerId).lean();
-  if (!customer) return null;
-  const conversations = await Conversation.find({ customerId }).sort({ startedAt: 1, _id: 1 }).lean();
-  const ids = conversations.map((c) => c._id);
-  const messages = await Message.find({ $or: [{ customerId }, { conversationId: { $in: ids } }] })
-    .sort({ ts: 1, _id: 1 })
-    .lean();
-  return { customer, conversations, messages };
-}
 
 export async function exportCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -51,7 +40,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
       process.stderr.write(`No customer matches “${query}”.\n`);
       return 1;
     }
-    process.stdout.write(`${JSON.stringify({ exportedAt: new Date(), ...history }, null, 2)}\n`);
+    process.stdout.write(exportJson(history));
     return 0;
   });
 }

@@ -131,3 +131,30 @@ export async function unlinkIdentity(scope: Scope, customerId: string, opts: { l
     return { groupId: g._id, remaining };
   });
 }
+
+/**
+ * Removes a customer that is being forgotten from its linked group and deletes its membership record. The
+ * others stay linked (a group left with one member is dissolved); a group named after the forgotten
+ * customer (`g|<its id>`) is re-created under the name of its remaining members, so no record names it.
+ */
+export async function forgetGroupMember(customerId: string, log?: Logger): Promise<void> {
+  await underLinkLock(async () => {
+    const g: GroupDoc | null = await groupOf(customerId);
+    await groups().deleteOne({ _id: membershipId(customerId) });
+    if (!g) return;
+    const remaining = g.members.filter((m) => m !== customerId);
+    if (remaining.length < 2) {
+      for (const m of remaining) await setMembership(m, null);
+      await groups().deleteOne({ _id: g._id });
+      log?.info({ groupId: g._id }, 'forgotten customer left its group; group dissolved');
+      return;
+    }
+    const docs = await Promise.all(remaining.map((m) => readCustomer(m)));
+    const scopes = [...new Set(docs.filter((d) => d !== null).map((d) => scopeKey(d!)))].sort();
+    const gid = groupId(remaining);
+    await groups().updateOne({ _id: gid }, { $set: { members: remaining, scopes, updatedAt: new Date() } }, { upsert: true });
+    for (const m of remaining) await setMembership(m, gid);
+    if (gid !== g._id) await groups().deleteOne({ _id: g._id });
+    log?.info({ groupId: gid, members: remaining.length }, 'forgotten customer left its group');
+  });
+}

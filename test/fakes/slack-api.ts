@@ -62,6 +62,8 @@ export class FakeSlackApi extends EventEmitter {
   calls: ApiCall[] = [];
   responseUrlPosts: ResponseUrlPost[] = [];
   posted: Array<{ method: string; params: Record<string, unknown> }> = [];
+  /** Files uploaded through files.getUploadURLExternal → POST upload_url → files.completeUploadExternal. */
+  files = new Map<string, { id: string; filename: string; length: number; content: string | null; title?: string; channelId?: string; initialComment?: string; completed: boolean }>();
   private server: Server | null = null;
   url = '';
   /** The WebSocket URL apps.connections.open hands out (see slack-socket.ts). */
@@ -121,8 +123,24 @@ export class FakeSlackApi extends EventEmitter {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const buf = Buffer.concat(chunks);
+    const raw = buf.toString('utf8');
     const path = (req.url ?? '').split('?')[0] ?? '';
+    if (path.startsWith('/upload/')) {
+      // The upload URL files.getUploadURLExternal hands out: raw bytes, or multipart with the file as a part.
+      const file = this.files.get(path.slice('/upload/'.length));
+      if (!file || file.content !== null) return send(res, 404, 'not found');
+      let content = raw;
+      const type = req.headers['content-type'] ?? '';
+      if (type.startsWith('multipart/form-data')) {
+        const form = await new Request('http://fake/upload', { method: 'POST', headers: { 'content-type': type }, body: buf }).formData();
+        const part = [...form.values()].find((v) => typeof v !== 'string');
+        content = part ? await (part as Blob).text() : '';
+      }
+      if (Buffer.byteLength(content) !== file.length) return send(res, 400, 'length mismatch');
+      file.content = content;
+      return send(res, 200, `OK - ${file.length}`);
+    }
     if (path.startsWith('/response/')) {
       const post = { id: path.slice('/response/'.length), body: JSON.parse(raw) as Record<string, unknown>, at: Date.now() };
       this.responseUrlPosts.push(post);
@@ -177,6 +195,27 @@ export class FakeSlackApi extends EventEmitter {
       case 'usergroups.users.list': {
         const users = this.usergroups.get(String(p.usergroup));
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
+      }
+      case 'conversations.open': {
+        const users = String(p.users ?? '').split(',').filter(Boolean);
+        if (users.length !== 1 || !this.users.has(users[0]!)) return { ok: false, error: 'user_not_found' };
+        return { ok: true, channel: { id: `D${users[0]!.slice(1)}` } };
+      }
+      case 'files.getUploadURLExternal': {
+        const length = Number(p.length);
+        if (!p.filename || !Number.isInteger(length) || length <= 0) return { ok: false, error: 'invalid_arguments' };
+        const id = `F${String(this.files.size + 1).padStart(8, '0')}`;
+        this.files.set(id, { id, filename: String(p.filename), length, content: null, completed: false });
+        return { ok: true, upload_url: `${this.url}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const files = (Array.isArray(p.files) ? p.files : []) as Array<{ id?: string; title?: string }>;
+        const found = files.map((f) => this.files.get(String(f.id)));
+        if (files.length === 0 || found.some((f) => !f || f.content === null)) return { ok: false, error: 'file_not_found' };
+        for (const [i, f] of found.entries()) {
+          Object.assign(f!, { completed: true, title: files[i]!.title, ...(p.channel_id ? { channelId: String(p.channel_id) } : {}), ...(p.initial_comment ? { initialComment: String(p.initial_comment) } : {}) });
+        }
+        return { ok: true, files: found.map((f) => ({ id: f!.id, name: f!.filename, title: f!.title ?? f!.filename, size: f!.length })) };
       }
       case 'conversations.list':
         return this.page(this.channels, p, (items) => ({ channels: items }));
