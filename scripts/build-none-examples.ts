@@ -26,7 +26,11 @@ const CHAT = [
   'sorry for the late reply', 'sorry wrong channel', 'test', 'testing', 'ping', '+1', 'same here', 'me too',
   'following', 'bump', 'this', 'agreed', 'makes sense', 'understood', 'fair enough', 'i see', 'oh ok', 'hmm',
   'interesting', 'wow', 'welcome', 'congrats', 'happy new year', 'good night', 'ok cool thanks for the help',
-];
+  'any update?', 'any news on this', 'still waiting', 'ok will try that', 'let me try again', 'thanks for the quick reply',
+  'hello? anyone there', 'all sorted now, cheers', 'great stuff thanks', 'sorry to bother you', 'quick question',
+  'one more thing', 'hang on', 'yes please', 'no thanks', 'that is all', 'thanks for your patience', 'see above',
+  'sent you a dm', 'just checking in', 'good afternoon', 'hiya', 'thanks a million', 'brilliant thank you', 'noted',
+]; // (hand-written)
 
 const clinc = JSON.parse(readFileSync(new URL('../../shared/data/clinc150.json', import.meta.url), 'utf8')) as Record<string, Array<[string, string]>>;
 const perIntent = new Map<string, number>();

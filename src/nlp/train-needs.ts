@@ -147,7 +147,7 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
       const g = extractParams(gate.classifier, gate.featureNames, [], {});
       params.gate = { classes: g.classes, logPrior: g.logPrior, features: g.features, threshold: opts.gateThreshold ?? 0.5 };
     } else {
-      params.gate = { ...fitLogisticGate(examples, opts, r), threshold: opts.gateThreshold ?? 0.55 };
+      params.gate = { ...fitLogisticGate(examples, opts, r), threshold: opts.gateThreshold ?? 0.65 };
     }
   }
   return params;
