@@ -30,6 +30,8 @@ import { CommandHandler, type CommandOutcome } from './interactions.js';
 import { DiscordMappingError, mapDelete, mapEdit, mapNew, type MapResult } from './mapper.js';
 import { channelInScope, guildInScope, isAgent, type DiscordPolicy } from './policy.js';
 import { renderDigest } from './render.js';
+import { isSurveyInteraction, renderSurvey, SurveyInteractions } from './survey.js';
+import type { SurveyRequest } from '../../src/feedback/types.js';
 
 export interface DiscordAdapterOptions {
   config: DiscordConfig;
@@ -68,6 +70,7 @@ export class DiscordAdapter extends EventEmitter<DiscordAdapterEvents> implement
   private readonly buffer: CaptureBuffer;
   private readonly backfiller: Backfiller;
   private readonly commands: CommandHandler;
+  private readonly survey: SurveyInteractions;
   /** channelId → the tail of its event chain (events of one channel are handled in order). */
   private readonly chains = new Map<string, Promise<void>>();
   private started = false;
@@ -100,7 +103,8 @@ export class DiscordAdapter extends EventEmitter<DiscordAdapterEvents> implement
       { initialDays: opts.backfill?.initialDays ?? 7, marginMs: opts.backfill?.marginMs ?? 60_000, ...(opts.backfill?.pageSize ? { pageSize: opts.backfill.pageSize } : {}) },
       (msg, status) => this.emit('captured', msg, status),
     );
-    this.commands = new CommandHandler({ policy: this.policy, log: this.log.child({ part: 'commands' }), timeZone: opts.timeZone }, (name, outcome) =>
+    this.survey = new SurveyInteractions({ log: this.log.child({ part: 'survey' }), queue: ctx.queues });
+    this.commands = new CommandHandler({ policy: this.policy, log: this.log.child({ part: 'commands' }), timeZone: opts.timeZone, survey: ctx.queues }, (name, outcome) =>
       this.emit('command', name, outcome),
     );
     if (config.supportChannels.length === 0) this.log.warn('DISCORD_SUPPORT_CHANNELS is empty: no Discord channel is captured');
@@ -150,6 +154,21 @@ export class DiscordAdapter extends EventEmitter<DiscordAdapterEvents> implement
     this.log.info({ workspaceId, channelId, week: digest.week }, 'digest posted');
   }
 
+  /** Posts the satisfaction survey in the conversation's thread, or as a reply to its first message. */
+  async postSurvey(req: SurveyRequest): Promise<{ messageId: string }> {
+    const target = req.threadId ?? req.channelId;
+    const channel = await this.client.channels.fetch(target);
+    if (!channel || channel.isDMBased() || !channel.isTextBased() || !('guildId' in channel) || channel.guildId !== req.workspaceId) {
+      throw new Error(`channel ${target} is not a text channel or thread of guild ${req.workspaceId}`);
+    }
+    const sent = await channel.send({
+      ...renderSurvey(req),
+      ...(req.threadId ? {} : { reply: { messageReference: req.rootMessageId, failIfNotExists: false } }),
+    });
+    this.log.info({ workspaceId: req.workspaceId, channelId: target, surveyId: req.surveyId }, 'discord survey posted');
+    return { messageId: sent.id };
+  }
+
   // ---- gateway events ---------------------------------------------------------------------------------
 
   private listen(): void {
@@ -180,7 +199,7 @@ export class DiscordAdapter extends EventEmitter<DiscordAdapterEvents> implement
       }),
     );
     c.on(Events.MessageReactionAdd, (r, user) => this.inChannel(r.message.channelId, () => this.onReaction(r, user)));
-    c.on(Events.InteractionCreate, (i) => void this.commands.handle(i));
+    c.on(Events.InteractionCreate, (i) => void (isSurveyInteraction(i) ? this.survey.handle(i) : this.commands.handle(i)));
   }
 
   /** Queues a handler behind the channel's earlier events; a failure is logged, never thrown. */
@@ -250,7 +269,7 @@ export class DiscordAdapter extends EventEmitter<DiscordAdapterEvents> implement
     if (!guild) return;
     if (!isAgent(this.policy, user.id, await this.reader.roles(guild, user.id, null))) return; // a customer's ✅ is just a reaction
     const ref = where.facts.isThread && where.facts.parentId ? { channelId: where.facts.parentId, threadId: where.facts.id } : { channelId: where.facts.id, threadId: msg.id };
-    const out = await resolveConversation({ platform: 'discord', workspaceId: where.guildId }, ref, { log: this.log, by: user.id });
+    const out = await resolveConversation({ platform: 'discord', workspaceId: where.guildId }, ref, { log: this.log, by: user.id, survey: this.ctx.queues });
     this.log.info({ workspaceId: where.guildId, channelId: msg.channelId, messageId: msg.id, status: out.status }, 'resolve reaction handled');
     this.emit('resolved', { messageId: msg.id, status: out.status });
   }

@@ -13,6 +13,7 @@ import { identityKey } from '../../src/capture/keys.js';
 import { buildCustomerSummary, HistoryInputError, LinkError, linkCustomers, lookupCustomer, resolveConversation, unlinkIdentity } from '../../src/history/index.js';
 import type { CustomerQuery, CustomerRef, Scope } from '../../src/history/types.js';
 import type { Logger } from '../../src/logger.js';
+import type { SurveyScheduler } from '../../src/feedback/types.js';
 import { CUSTOMER_OPTIONS, parseCustomerToken, type CustomerToken } from './commands.js';
 import { channelInScope, isAgent, guildInScope, type DiscordPolicy } from './policy.js';
 import { notice, renderDigest, renderLookup, renderSummary, type Embed } from './render.js';
@@ -25,6 +26,8 @@ export interface CommandOptions {
   timeZone: string;
   /** Autocomplete must answer within Discord's 3 s; lookups slower than this answer no suggestions. */
   autocompleteBudgetMs?: number;
+  /** Schedules the satisfaction survey of a conversation resolved here. */
+  survey?: SurveyScheduler;
 }
 
 export type CommandOutcome = 'answered' | 'refused' | 'not-found' | 'ambiguous' | 'invalid' | 'failed';
@@ -215,7 +218,7 @@ export class CommandHandler {
       await this.answer(interaction, notice('Use /resolve inside a support thread or forum post (or react ✅ to a message of the conversation).'));
       return 'invalid';
     }
-    const out = await resolveConversation(scope, { channelId: ch.parentId, threadId: ch.id }, { log: this.opts.log, by: interaction.user.id });
+    const out = await resolveConversation(scope, { channelId: ch.parentId, threadId: ch.id }, { log: this.opts.log, by: interaction.user.id, ...(this.opts.survey ? { survey: this.opts.survey } : {}) });
     const text = out.status === 'resolved' ? '✅ Conversation resolved.' : out.status === 'already-resolved' ? 'That conversation was already resolved.' : 'No conversation has been captured in this thread.';
     await this.answer(interaction, notice(text));
     return out.status === 'not-found' ? 'not-found' : 'answered';

@@ -1,5 +1,6 @@
 // Pure rendering of the platform-neutral CustomerSummary, lookup results and Digest as Discord embeds,
 // always within Discord's limits (every customer-supplied string goes through safeText).
+import { ratingText, shareChange } from '../../src/feedback/figures.js';
 import type { Digest } from '../../src/digest/types.js';
 import type { Change } from '../../src/digest/types.js';
 import type { ConversationBrief, CustomerLookup, CustomerRef, CustomerSummary } from '../../src/history/types.js';
@@ -147,6 +148,12 @@ export function renderSummary(s: CustomerSummary, now: Date = new Date()): Embed
       { name: 'Sentiment', value: sentimentLine },
       { name: 'Needs (30 days)', value: listValue(s.needs.last30d.map((n) => `${safeLine(n.need, 60)}: ${n.count}`)), inline: true },
       { name: 'Needs (all time)', value: listValue(s.needs.allTime.map((n) => `${safeLine(n.need, 60)}: ${n.count}`)), inline: true },
+      ...(s.feedback && (s.feedback.ratings > 0 || s.feedback.comments.length > 0)
+        ? [{
+            name: 'Satisfaction',
+            value: listValue([ratingText(s.feedback.average, s.feedback.ratings), ...s.feedback.comments.map((c) => `“${safeLine(c.text, 250)}”${c.rating !== null ? ` (${c.rating}/5)` : ''} ${day(c.at)}`)], LIMITS.fieldValue),
+          }]
+        : []),
       {
         name: 'Channels',
         value: listValue(s.volume.byChannel.map((ch) => `${ch.platform} ${ch.channelName ? `#${safeLine(ch.channelName, 60)}` : safeLine(ch.channelId, 40)}: ${ch.conversations} conv, ${ch.messages} msg`)),
@@ -222,6 +229,18 @@ export function renderDigest(d: Digest): Embed[] {
           'none',
         ),
       },
+      ...(d.feedback && (d.feedback.asked.current > 0 || d.feedback.asked.previous > 0)
+        ? [{
+            name: 'Customer satisfaction',
+            value: listValue(
+              [
+                `CSAT ${shareChange(d.feedback.csat)} · response rate ${shareChange(d.feedback.responseRate)} (${d.feedback.rated.current} of ${d.feedback.asked.current} surveys answered)`,
+                ...d.feedback.lowest.map((l) => `${l.rating}/5 ${l.permalink && /^https:\/\/[^\s)]+$/.test(l.permalink) ? `[${safeLine(l.firstLine ?? 'conversation', 80)}](${l.permalink})` : safeLine(l.firstLine ?? 'conversation', 80)} in <#${l.channelId}>`),
+              ],
+              LIMITS.fieldValue,
+            ),
+          }]
+        : []),
     ],
     footer: { text: `${d.start.toISOString().slice(0, 10)} – ${d.end.toISOString().slice(0, 10)} (${d.timeZone})` },
   };

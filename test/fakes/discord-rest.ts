@@ -120,7 +120,8 @@ export class FakeDiscord extends EventEmitter {
       const msg = this.buildMessage(c.id, w.botUser, body?.content ?? '', []);
       w.addMessage(msg);
       this.gateway.dispatch('MESSAGE_CREATE', w.messageDispatch(msg));
-      return { status: 200, json: { ...w.messagePayload(msg), embeds: body?.embeds ?? [] } };
+      if (body?.components) msg.components = body.components;
+      return { status: 200, json: { ...w.messagePayload(msg), embeds: body?.embeds ?? [], components: body?.components ?? [], ...(body?.message_reference ? { message_reference: body.message_reference } : {}) } };
     });
     this.route('GET', '/guilds/:id/threads/active', (m) => {
       const gid = m.groups!.id!;
@@ -332,7 +333,7 @@ export class FakeDiscord extends EventEmitter {
    * Sends an INTERACTION_CREATE (application command or autocomplete) from `user` in `channelId` and
    * returns its record; wait for responses with `waitForResponse`.
    */
-  interact(opts: { type: 2 | 4; guildId: string; channelId: string; user: FakeUser; name: string; options?: any[]; resolved?: any }): InteractionRecord {
+  interact(opts: { type: 2 | 3 | 4 | 5; guildId: string; channelId: string; user: FakeUser; name?: string; options?: any[]; resolved?: any; data?: any; message?: FakeMessage }): InteractionRecord {
     const id = snowflake();
     const token = `itoken-${id}`;
     const rec: InteractionRecord = { id, token, callbacks: [], edits: [], followups: [] };
@@ -358,7 +359,9 @@ export class FakeDiscord extends EventEmitter {
       authorizing_integration_owners: { '0': opts.guildId },
       context: 0,
       attachment_size_limit: 10_485_760,
-      data: { id: snowflake(), name: opts.name, type: 1, options: opts.options ?? [], ...(opts.resolved ? { resolved: opts.resolved } : {}) },
+      data: opts.data ?? { id: snowflake(), name: opts.name, type: 1, options: opts.options ?? [], ...(opts.resolved ? { resolved: opts.resolved } : {}) },
+      // A message component interaction (type 3) carries the message its button is on.
+      ...(opts.message ? { message: { ...this.world.messagePayload(opts.message), components: opts.message.components ?? [] } } : {}),
     });
     return rec;
   }

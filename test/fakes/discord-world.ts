@@ -62,6 +62,8 @@ export interface FakeMessage {
   webhook_id?: string;
   mention_everyone: boolean;
   mention_roles: string[];
+  /** Message components (buttons) the bot sent with it. */
+  components?: unknown[];
 }
 
 export interface FakeGuild {
