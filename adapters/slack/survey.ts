@@ -78,10 +78,12 @@ export function registerSurvey(app: App, deps: SurveyDeps): void {
     await ack();
     const rating = Number((action as { action_id: string }).action_id.slice('survey_rate_'.length));
     const value = (action as { value?: string }).value;
+    const actionAt = Number((action as { action_ts?: string }).action_ts) * 1000;
     void deps.track(
       (async () => {
-        const out = await rateSurvey(value, rating, who(body as never), { log });
+        const out = await rateSurvey(value, rating, { ...who(body as never), actionAt: Number.isFinite(actionAt) ? actionAt : null }, { log });
         if (out.status === 'not-customer') return ephemeral(respond, NOT_YOURS);
+        if (out.status === 'replayed') return ephemeral(respond, 'That click was already counted.');
         if (!('rating' in out)) return ephemeral(respond, GONE);
         await ephemeral(respond, out.status === 'changed' ? `Thanks, your rating is now ${out.rating}/5.` : `Thanks for rating this conversation ${out.rating}/5!`);
       })().catch((err: Error) => log.error({ err: err.message, userId: body.user.id }, 'survey rating failed')),

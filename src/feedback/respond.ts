@@ -20,10 +20,15 @@ export interface AnswerWho {
   userId: string;
   /** The message the button was on, when the platform says (must be the survey's). */
   messageId?: string | null;
+  /**
+   * When the click happened, from the verified payload (Slack `action_ts`), in ms. A press no newer than the
+   * last one applied to the survey is a replay (or a duplicate delivery) and changes nothing.
+   */
+  actionAt?: number | null;
 }
 
 export type AnswerRefusal = 'not-found' | 'not-customer' | 'invalid';
-export type RateOutcome = { status: 'rated' | 'changed' | 'unchanged'; rating: number; previous: number | null; surveyId: string } | { status: AnswerRefusal };
+export type RateOutcome = { status: 'rated' | 'changed' | 'unchanged'; rating: number; previous: number | null; surveyId: string } | { status: AnswerRefusal | 'replayed' };
 export type CommentOutcome = { status: 'commented' | 'comment-changed'; surveyId: string; messageKey: string; rev: number; queued: boolean } | { status: AnswerRefusal | 'empty' | 'too-long' };
 
 async function isCustomer(s: SurveyDoc, who: AnswerWho): Promise<boolean> {
@@ -80,8 +85,15 @@ export async function rateSurvey(id: unknown, rating: unknown, who: AnswerWho, o
       opts.log?.info({ surveyId: id, userId: who.userId }, 'survey rating refused: not the conversation’s customer');
       return { status: 'not-customer' } as const;
     }
+    const at = typeof who.actionAt === 'number' && Number.isFinite(who.actionAt) ? who.actionAt : null;
+    const last = (s as SurveyDoc & { lastActionAt?: number }).lastActionAt ?? null;
+    if (at !== null && last !== null && at <= last) {
+      opts.log?.info({ surveyId: id, userId: who.userId, actionAt: at, lastActionAt: last }, 'survey rating ignored: a replayed or repeated press');
+      return { status: 'replayed' } as const;
+    }
     const previous = s.rating;
     const now = opts.now ?? new Date();
+    if (at !== null) await surveys().updateOne({ _id: id }, { $set: { lastActionAt: at } });
     if (previous !== rating) {
       await surveys().updateOne({ _id: id }, { $set: { rating, ratedAt: now, ratedBy: who.userId } });
       s.rating = rating;

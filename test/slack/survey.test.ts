@@ -147,6 +147,15 @@ describe('slack satisfaction survey', () => {
     expect((await click('UCUST1', 'survey_rate_5', s1, s1Ts, { at: Math.floor(Date.now() / 1000) - 3600 }).send()).status).toBe(401);
     expect(SECRET).not.toBe('not-the-secret');
     expect((await surveys().findOne({ _id: s1 }))!.rating).toBe(2);
+    // A validly signed press sent again later (within Slack's 5-minute window) is recognised by its action_ts.
+    const earlier = click('UCUST1', 'survey_rate_5', s1, s1Ts);
+    expect((await earlier.send()).status).toBe(200);
+    expect(String((await h.fake.waitForResponse(earlier.responseId)).body.text)).toBe('Thanks, your rating is now 5/5.');
+    expect(await answer('UCUST1', 'survey_rate_2', s1, s1Ts)).toBe('Thanks, your rating is now 2/5.');
+    h.fake.responseUrlPosts.splice(0, h.fake.responseUrlPosts.length);
+    expect((await earlier.send()).status).toBe(200);
+    expect(String((await h.fake.waitForResponse(earlier.responseId)).body.text)).toBe('That click was already counted.');
+    expect((await surveys().findOne({ _id: s1 }))!.rating).toBe(2);
   });
 
   it('takes a comment through the modal, stored and tagged like a customer message, without reopening', async () => {
