@@ -81,8 +81,31 @@ console.log(
 const oosWrong = new Map<string, number>();
 for (const p of oosPred) if (p !== 'none') oosWrong.set(p, (oosWrong.get(p) ?? 0) + 1);
 console.log(`oos_test rows given a need: ${[...oosWrong].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+// Hand-written short, misspelled support chat with its expected need sets (several needs, chit-chat, none).
+const chatRows = readFileSync(new URL('chat-check.jsonl', import.meta.url), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { text: string; needs: string[] });
+let chatExact = 0;
+let chatTp = 0;
+let chatFp = 0;
+let chatFn = 0;
+const chatMisses: string[] = [];
+for (const c of chatRows) {
+  const got = tagger.tag({ text: c.text, platform: 'slack', role: 'customer' }).needs.map((n) => n.need);
+  const ok = got.length === c.needs.length && c.needs.every((n) => got.includes(n));
+  if (ok) chatExact++;
+  else chatMisses.push(`"${c.text}" → ${got.join('+') || 'none'} (expected ${c.needs.join('+') || 'none'})`);
+  for (const n of got) if (c.needs.includes(n)) chatTp++; else chatFp++;
+  for (const n of c.needs) if (!got.includes(n)) chatFn++;
+}
+const chatNeedP = chatTp / (chatTp + chatFp || 1);
+const chatNeedR = chatTp / (chatTp + chatFn || 1);
+console.log(
+  `\nNeeds on ${chatRows.length} hand-written chat messages (eval/chat-check.jsonl): exact need set ${chatExact}/${chatRows.length} ` +
+    `(${f3(chatExact / chatRows.length)}); need precision ${f3(chatNeedP)}, recall ${f3(chatNeedR)}`,
+);
+for (const m of chatMisses) console.log(`  ${m}`);
 report.needs = {
   bitextTest: { rows: gold.length, accuracy: bitextAccuracy, macroF1: bitextMacroF1, perNeed },
+  chatCheck: { rows: chatRows.length, exact: chatExact, needPrecision: chatNeedP, needRecall: chatNeedR, misses: chatMisses },
   clincOosTest: { rows: oosPred.length, taggedNone: noneRecall, nonePrecision, noneRecall, wrongNeeds: Object.fromEntries(oosWrong) },
   goalMet: bitextMacroF1 >= 0.98 && noneRecall >= 0.95,
 };

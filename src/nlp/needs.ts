@@ -23,6 +23,10 @@ export interface NeedsParams {
   temperature: number;
   temperaturePower: number;
   threshold: number;
+  /** In a message of several clauses that name needs, keep only needs some clause names. */
+  clausesFirst?: boolean;
+  /** A need whose confidence (P(need) × share) is below this is dropped (the model cannot tell which need). */
+  minConfidence?: number;
   /** The main model is a multinomial logistic regression: posteriors without temperature. */
   logistic?: boolean;
   /** Extra confidence a need found only in one clause must reach. */
@@ -191,6 +195,7 @@ export class NeedsScorer {
       if (c === this.noneIndex) continue;
       const share = mass > 0 ? p[c]! / mass : 0;
       if (c !== top && share < threshold) continue;
+      if (pNeed * share < (this.params.minConfidence ?? 0)) continue;
       const name = this.classes[c]!;
       into.set(name, Math.max(into.get(name) ?? 0, pNeed * share));
     }
@@ -232,10 +237,17 @@ export class NeedsScorer {
     const found = new Map<string, number>();
     this.decide(total, gtotal, knownTotal, this.params.threshold, found);
     if (parts.length > 1) {
+      const byClause = new Map<string, number>();
       for (const part of parts) {
         if (part.normal.length < 2 || part.known < 2) continue;
-        this.decide(part.acc, part.gacc, part.known, this.params.threshold + this.params.clauseMargin, found);
+        this.decide(part.acc, part.gacc, part.known, this.params.threshold + this.params.clauseMargin, byClause);
       }
+      if (this.params.clausesFirst && byClause.size > 0) {
+        // The clauses name needs of their own: a need only the whole message gives (its words pulled together
+        // from different requests) is dropped.
+        for (const need of [...found.keys()]) if (!byClause.has(need)) found.delete(need);
+      }
+      for (const [need, c] of byClause) found.set(need, Math.max(found.get(need) ?? 0, c));
     }
     return [...found].map(([need, confidence]) => ({ need, confidence: round3(confidence) })).sort((a, b) => b.confidence - a.confidence);
   }

@@ -36,6 +36,12 @@ export interface NeedsTrainingOptions {
    * rows); fitted jointly, the words that tell the needs apart carry the weight.
    */
   mainKind?: 'logistic' | 'bayes';
+  /** Several clauses naming needs: keep only needs some clause names (default on with the logistic model). */
+  clausesFirst?: boolean;
+  /** Needs below this confidence are dropped (logistic model; default 0.35). */
+  minConfidence?: number;
+  /** Share of need examples that get a copy with a few words of a random no-need text around them. */
+  context?: number;
   mainL2?: number;
   mainEpochs?: number;
   mainRate?: number;
@@ -130,11 +136,27 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
       for (const v of chatVariants(d.words, r)) examples.push({ features: fx.features(fx.normalWords(v)), label: d.label });
     }
   }
+  const context = opts.context ?? 1;
+  if (context > 0) {
+    // A need stated among other words is still that need ("an invoice with my company name on it for expenses"):
+    // some need examples get a few words of a random no-need text before or after them, so words that only the
+    // no-need texts have do not outweigh the need's own words.
+    const noneDocs = docs.filter((d) => d.label === NONE && d.words.length >= 2);
+    for (const d of docs) {
+      if (d.label === NONE || noneDocs.length === 0 || r() >= context) continue;
+      const o = noneDocs[Math.floor(r() * noneDocs.length)]!.words;
+      const k = Math.min(o.length, 2 + Math.floor(r() * 3));
+      const at = Math.floor(r() * (o.length - k + 1));
+      const piece = o.slice(at, at + k);
+      const ws = r() < 0.5 ? [...d.words, ...piece] : [...piece, ...d.words];
+      examples.push({ features: fx.features(fx.normalWords(ws)), label: d.label });
+    }
+  }
 
   let params: NeedsParams;
   if (opts.mainKind !== 'bayes') {
     const base = extractParams(null, [], vocabulary, { threshold: data.taxonomy.threshold, ...opts });
-    params = { ...base, ...fitSoftmax(examples, opts, r), logistic: true };
+    params = { ...base, ...fitSoftmax(examples, opts, r), logistic: true, minConfidence: opts.minConfidence ?? 0.35, clausesFirst: opts.clausesFirst ?? true };
   } else {
     const { classifier, featureNames } = fitBayes(examples);
     params = extractParams(classifier, featureNames, vocabulary, { threshold: data.taxonomy.threshold, ...opts });
@@ -147,7 +169,7 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
       const g = extractParams(gate.classifier, gate.featureNames, [], {});
       params.gate = { classes: g.classes, logPrior: g.logPrior, features: g.features, threshold: opts.gateThreshold ?? 0.5 };
     } else {
-      params.gate = { ...fitLogisticGate(examples, opts, r), threshold: opts.gateThreshold ?? 0.65 };
+      params.gate = { ...fitLogisticGate(examples, opts, r), threshold: opts.gateThreshold ?? 0.6 };
     }
   }
   return params;

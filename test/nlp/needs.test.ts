@@ -73,6 +73,16 @@ describe('needs on chat', () => {
     expect(needsOf('can i talk to a real person')).toEqual(['contact']);
   });
 
+  it('finds a need stated among words that only chit-chat uses ("on weekends", "3 times")', () => {
+    expect(needsOf('Do you deliver on weekends?')).toEqual(['delivery']);
+    expect(needsOf('I keep getting emails from you even though I unsubscribed 3 times')).toEqual(['subscription']);
+  });
+
+  it('keeps only needs some clause names when the clauses name needs, and no need it cannot tell apart', () => {
+    expect(needsOf("I ordered a laptop 2 weeks ago and it still hasn't shipped. Can someone tell me what's going on?").sort()).toEqual(['delivery', 'order']);
+    expect(needsOf('I have a problem')).toEqual([]);
+  });
+
   it('leaves a correctly spelled English word alone instead of "correcting" it to a training word', () => {
     const fx = (tagger as unknown as { needs: NeedsScorer }).needs.extractor;
     expect(fx.correct('stuck')).toBe('stuck');
