@@ -12,6 +12,7 @@ import { naiveCustomerSummary } from '../src/history/naive.js';
 import {
   askSurvey,
   commentSurvey,
+  forgetCustomerFeedback,
   DEFAULT_SURVEY_SETTINGS,
   percent,
   rateSurvey,
@@ -196,6 +197,16 @@ describe('figures', () => {
     expect(ratingText(ann.feedback!.average, 3)).toBe('3.7/5 from 3 ratings');
     // The comments are customer messages: tagged, counted in the customer's messages.
     expect(ann.volume.messages.allTime).toBe(5);
+  });
+
+  it('forgets a customer’s answers: gone from the figures (fast = naive)', async () => {
+    const now = new Date('2026-11-21T12:00:00Z');
+    expect(await forgetCustomerFeedback([B])).toEqual({ surveys: 3 });
+    const digest = await buildDigest(scope, { week: '2026-W47', now });
+    // W47 keeps Ann's c1 (5) and c2 (1); W46 keeps c5 (5) only.
+    expect(digest.feedback).toMatchObject({ csat: { current: 0.5, previous: 1 }, responseRate: { current: 1, previous: 1 }, asked: { current: 2, previous: 1 } });
+    expect((await naiveDigest(scope, { week: '2026-W47', now })).feedback).toEqual(digest.feedback);
+    expect((await buildCustomerSummary(scope, B, { now }))!.feedback).toEqual({ average: null, ratings: 0, comments: [] });
   });
 
   it('formats shares', () => {

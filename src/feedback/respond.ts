@@ -188,3 +188,24 @@ export async function checkAnswerer(id: unknown, who: AnswerWho): Promise<'ok' |
   if (!s) return 'not-found';
   return (await isCustomer(s, who)) ? 'ok' : 'not-customer';
 }
+
+/**
+ * Erases a customer's survey answers (for `forget`): its surveys, its `feedback_customers` document and its
+ * entries in the weekly figures. Rare, so the surveys are found by a scan. The comment messages go with the
+ * customer's messages.
+ */
+export async function forgetCustomerFeedback(customerIds: string[], log?: Logger): Promise<{ surveys: number }> {
+  const ids = customerIds.filter((c) => typeof c === 'string');
+  if (ids.length === 0) return { surveys: 0 };
+  const found = await surveys().find({ customerId: { $in: ids } }, { projection: { _id: 1, platform: 1, workspaceId: 1, week: 1 } }).toArray();
+  for (const s of found) {
+    if (s.week) {
+      const weekId = feedbackWeekId(s.platform, s.workspaceId, s.week);
+      await withDocLock('feedback_weeks', weekId, () => feedbackWeeks().updateOne({ _id: weekId }, { $unset: { [`a.${s._id}`]: '', [`r.${s._id}`]: '' } }));
+    }
+    await withDocLock('surveys', s._id, () => surveys().deleteOne({ _id: s._id }));
+  }
+  for (const id of ids) await withDocLock('feedback_customers', id, () => feedbackCustomers().deleteOne({ _id: id }));
+  log?.info({ customers: ids.length, surveys: found.length }, 'survey answers forgotten');
+  return { surveys: found.length };
+}
