@@ -104,8 +104,15 @@ export class DiscordAdapter extends EventEmitter<DiscordAdapterEvents> implement
       (msg, status) => this.emit('captured', msg, status),
     );
     this.survey = new SurveyInteractions({ log: this.log.child({ part: 'survey' }), queue: ctx.queues });
-    this.commands = new CommandHandler({ policy: this.policy, log: this.log.child({ part: 'commands' }), timeZone: opts.timeZone, survey: ctx.queues }, (name, outcome) =>
-      this.emit('command', name, outcome),
+    this.commands = new CommandHandler(
+      {
+        policy: this.policy,
+        log: this.log.child({ part: 'commands' }),
+        timeZone: opts.timeZone,
+        survey: ctx.queues,
+        privacy: { log: this.log.child({ part: 'privacy' }), admins: { discord: config }, tagQueue: ctx.queues.tag },
+      },
+      (name, outcome) => this.emit('command', name, outcome),
     );
     if (config.supportChannels.length === 0) this.log.warn('DISCORD_SUPPORT_CHANNELS is empty: no Discord channel is captured');
   }

@@ -38,7 +38,7 @@ export const COMMANDS: RESTPutAPIApplicationCommandsJSONBody = [
   {
     name: 'customer',
     type: ApplicationCommandType.ChatInput,
-    description: 'Link or unlink one customer’s accounts (Discord members, Slack users, other servers)',
+    description: 'Link, unlink, export or forget a customer (Discord members, Slack users, other servers)',
     default_member_permissions: DEFAULT_MEMBER_PERMISSIONS,
     contexts: [InteractionContextType.Guild],
     options: [
@@ -54,6 +54,22 @@ export const COMMANDS: RESTPutAPIApplicationCommandsJSONBody = [
       {
         name: 'unlink',
         description: 'Take one account out of its linked customer',
+        type: ApplicationCommandOptionType.Subcommand,
+        options: [
+          { name: 'customer', description: 'A known customer, an email, a <@member> or a full id', type: ApplicationCommandOptionType.String, required: true, autocomplete: true, max_length: 200 },
+        ],
+      },
+      {
+        name: 'export',
+        description: 'Everything stored about one customer of this server, as a JSON file',
+        type: ApplicationCommandOptionType.Subcommand,
+        options: [
+          { name: 'customer', description: 'A known customer, an email, a <@member> or a full id', type: ApplicationCommandOptionType.String, required: true, autocomplete: true, max_length: 200 },
+        ],
+      },
+      {
+        name: 'forget',
+        description: 'Admins: erase one customer of this server and all their messages (asks to confirm)',
         type: ApplicationCommandOptionType.Subcommand,
         options: [
           { name: 'customer', description: 'A known customer, an email, a <@member> or a full id', type: ApplicationCommandOptionType.String, required: true, autocomplete: true, max_length: 200 },

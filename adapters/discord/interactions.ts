@@ -15,6 +15,8 @@ import type { CustomerQuery, CustomerRef, Scope } from '../../src/history/types.
 import type { Logger } from '../../src/logger.js';
 import type { SurveyScheduler } from '../../src/feedback/types.js';
 import { CUSTOMER_OPTIONS, parseCustomerToken, type CustomerToken } from './commands.js';
+import { PrivacyError } from '../../src/privacy/target.js';
+import { DiscordPrivacy, isPrivacyButton, type DiscordPrivacyOptions } from './privacy.js';
 import { channelInScope, isAgent, guildInScope, type DiscordPolicy } from './policy.js';
 import { notice, renderDigest, renderLookup, renderSummary, type Embed } from './render.js';
 import { safeLine } from './text.js';
@@ -26,6 +28,8 @@ export interface CommandOptions {
   timeZone: string;
   /** Autocomplete must answer within Discord's 3 s; lookups slower than this answer no suggestions. */
   autocompleteBudgetMs?: number;
+  /** `/customer export` and `/customer forget` (admins, tag queue); without it they answer that they are off. */
+  privacy?: DiscordPrivacyOptions;
   /** Schedules the satisfaction survey of a conversation resolved here. */
   survey?: SurveyScheduler;
 }
@@ -36,14 +40,23 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const NO_MENTIONS = { parse: [] as [] };
 
 export class CommandHandler {
+  private readonly privacy: DiscordPrivacy | null;
+
   constructor(
     private readonly opts: CommandOptions,
     private readonly onOutcome: (command: string, outcome: CommandOutcome) => void = () => undefined,
-  ) {}
+  ) {
+    this.privacy = opts.privacy ? new DiscordPrivacy(opts.privacy) : null;
+  }
 
   async handle(interaction: Interaction): Promise<void> {
     try {
       if (interaction.isAutocomplete()) return await this.autocomplete(interaction);
+      if (interaction.isButton() && isPrivacyButton(interaction.customId)) {
+        if (!this.privacy || !guildInScope(this.opts.policy, interaction.guildId)) return;
+        this.onOutcome('customer_forget', await this.privacy.button(interaction));
+        return;
+      }
       if (!interaction.isChatInputCommand()) return;
       const outcome = await this.command(interaction);
       this.onOutcome(interaction.commandName, outcome);
@@ -170,9 +183,10 @@ export class CommandHandler {
     return 'answered';
   }
 
-  /** `/customer link customer: with:` and `/customer unlink customer:`. */
+  /** `/customer link customer: with:`, `/customer unlink|export|forget customer:`. */
   private async customer(interaction: ChatInputCommandInteraction, scope: Scope): Promise<CommandOutcome> {
     const sub = interaction.options.getSubcommand();
+    if (sub === 'export' || sub === 'forget') return this.dataRights(interaction, scope, sub);
     const raw = sub === 'link' ? [interaction.options.getString('customer', true), interaction.options.getString('with', true)] : [interaction.options.getString('customer', true)];
     const tokens: CustomerToken[] = [];
     for (const r of raw) {
@@ -198,6 +212,26 @@ export class CommandHandler {
     } catch (err) {
       if (!(err instanceof LinkError) && !(err instanceof HistoryInputError)) throw err;
       await this.answer(interaction, notice(safeLine(err.message, 400)));
+      return 'invalid';
+    }
+  }
+
+  private async dataRights(interaction: ChatInputCommandInteraction, scope: Scope, sub: 'export' | 'forget'): Promise<CommandOutcome> {
+    const raw = interaction.options.getString('customer', true);
+    const token = parseCustomerToken(raw);
+    if (!token) {
+      await this.answer(interaction, notice(`“${safeLine(raw, 100)}” is not a known customer, an email, a member mention or a full id (discord:…).`));
+      return 'invalid';
+    }
+    if (!this.privacy) {
+      await this.answer(interaction, notice('Export and forget are not set up on this installation.'));
+      return 'invalid';
+    }
+    try {
+      return sub === 'export' ? await this.privacy.export(interaction, scope, token) : await this.privacy.prompt(interaction, scope, token);
+    } catch (err) {
+      if (!(err instanceof PrivacyError) && !(err instanceof HistoryInputError)) throw err;
+      await this.answer(interaction, notice(`Could not do that: ${safeLine(err.message, 300)}`));
       return 'invalid';
     }
   }

@@ -18,8 +18,10 @@ import { keyIds, PREFIX_CHARS, setIds, shardOf, syncConversation } from '../hist
 import { scopeKey } from '../history/scope.js';
 import { customerConversations, lookupKeys, sets } from '../history/store.js';
 import { nameKey } from '../capture/keys.js';
+import { forgetRuns } from '../capture/recent.js';
 import { retireMessage } from '../retention/retention.js';
 import { isoWeekKey } from '../time/week.js';
+import { forgetCustomerFeedback } from '../feedback/index.js';
 import type { Logger } from '../logger.js';
 
 export interface ForgetResult {
@@ -40,6 +42,9 @@ export interface TagJobRemover {
 interface StoredMsg {
   _id: string;
   rev?: number;
+  platform: Platform;
+  workspaceId: string;
+  channelId: string;
   customerId?: string | null;
   conversationId?: string | null;
   author?: { role?: string | null } | null;
@@ -80,16 +85,17 @@ export async function forgetPreview(customerId: string): Promise<{ conversations
 export async function forgetCustomer(customerId: string, opts: { log: Logger; tagQueue?: TagJobRemover }): Promise<ForgetResult> {
   const { log } = opts;
   const customer = (await readCustomer(customerId)) as (Awaited<ReturnType<typeof readCustomer>> & Indexed) | null;
-  const conversations = (await Conversation.find({ customerId }, { _id: 1, platform: 1, workspaceId: 1, startedAt: 1 }).lean()) as Array<{
+  const conversations = (await Conversation.find({ customerId }, { _id: 1, platform: 1, workspaceId: 1, channelId: 1, startedAt: 1 }).lean()) as Array<{
     _id: string;
     platform: Platform;
     workspaceId: string;
+    channelId: string;
     startedAt: Date;
   }>;
   const convIds = new Set(conversations.map((c) => c._id));
   const messages = (await Message.find(
     { $or: [{ customerId }, { conversationId: { $in: [...convIds] } }] },
-    { _id: 1, rev: 1, customerId: 1, conversationId: 1, author: 1, counted: 1, pending: 1 },
+    { _id: 1, rev: 1, platform: 1, workspaceId: 1, channelId: 1, customerId: 1, conversationId: 1, author: 1, counted: 1, pending: 1 },
   ).lean()) as unknown as StoredMsg[];
 
   // Counter documents that stay and lose something, and what the customer's own messages tell of them.
@@ -189,11 +195,16 @@ export async function forgetCustomer(customerId: string, opts: { log: Logger; ta
     }
   }
   await forgetGroupMember(customerId, log);
+  // Capture's per-channel run documents (src/capture/recent.ts) list the customer and their conversations:
+  // dropped for every channel they were in, they are rebuilt from the conversations on next use.
+  await forgetRuns([...conversations, ...messages]);
+  // Satisfaction surveys (src/feedback): their surveys, ratings, comments and entries in the weekly figures.
+  const surveysRemoved = (await forgetCustomerFeedback([customerId], log)).surveys;
 
   // 4. The conversations and the customer; conversations of others that held their messages are re-projected.
   for (const id of convIds) await withDocLock('conversations', id, () => Conversation.deleteOne({ _id: id }));
   for (const id of othersConversations) await syncConversation(id, null);
   await withDocLock('customers', customerId, () => Customer.deleteOne({ _id: customerId }));
-  log.warn({ customerId, conversations: convIds.size, messages: messages.length, countersAdjusted: adjusted.size, jobsRemoved }, 'customer forgotten');
+  log.warn({ customerId, conversations: convIds.size, messages: messages.length, countersAdjusted: adjusted.size, jobsRemoved, surveysRemoved }, 'customer forgotten');
   return { customerId, conversations: convIds.size, messages: messages.length, countersAdjusted: adjusted.size, jobsRemoved };
 }

@@ -75,6 +75,8 @@ export async function startDiscordFixture(
     beforeStart?: (fake: FakeDiscord, p: Pipeline) => Promise<void> | void;
     /** Puts something between the adapter and the real capture service (to cut storage off, say). */
     wrapCapture?: (real: CaptureService) => Pick<CaptureService, 'capture'>;
+    /** More settings for the adapter's configuration (DISCORD_ADMIN_USERS, say). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<DiscordFixture> {
   const p = await startPipeline(file);
@@ -89,6 +91,7 @@ export async function startDiscordFixture(
     DISCORD_AGENT_ROLES: IDS.agentRole,
     DISCORD_AGENT_USERS: USERS.listed.id,
     DISCORD_API_URL: fake.apiUrl,
+    ...opts.env,
   }).discord!;
   const adapter = new DiscordAdapter(
     { config, timeZone: 'UTC', readyTimeoutMs: 20_000, ...opts.adapter },

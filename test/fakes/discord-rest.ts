@@ -189,7 +189,8 @@ export class FakeDiscord extends EventEmitter {
     const u = new URL(req.url ?? '/', 'http://x');
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const buf = Buffer.concat(chunks);
+    const raw = buf.toString('utf8');
     let body: unknown = null;
     if (raw !== '' && (req.headers['content-type'] ?? '').includes('json')) {
       try {
@@ -197,6 +198,16 @@ export class FakeDiscord extends EventEmitter {
       } catch {
         body = raw;
       }
+    } else if ((req.headers['content-type'] ?? '').startsWith('multipart/form-data')) {
+      // Messages with attachments, as Discord documents them: `payload_json` plus `files[n]` parts; the
+      // parts are kept as `body.files` ({ name, content }) beside the JSON payload.
+      const form = await new Request('http://fake/upload', { method: 'POST', headers: { 'content-type': req.headers['content-type']! }, body: buf }).formData();
+      const payload = form.get('payload_json');
+      const files: Array<{ field: string; name: string; content: string }> = [];
+      for (const [field, value] of form.entries()) {
+        if (typeof value !== 'string') files.push({ field, name: (value as File).name, content: await (value as Blob).text() });
+      }
+      body = { ...(typeof payload === 'string' ? (JSON.parse(payload) as Record<string, unknown>) : {}), files };
     }
     const path = decodeURIComponent(u.pathname).replace(/^\/api\/v10/, '');
     const method = req.method ?? 'GET';
@@ -371,7 +382,8 @@ export class FakeDiscord extends EventEmitter {
     const final = () => {
       const first = rec.callbacks[0];
       if (!first) return null;
-      if (first.type === 5) return rec.edits.at(-1) ?? rec.followups.at(-1) ?? null;
+      // Deferred (5: a reply to come; 6: a component's message to be updated): the edit is the answer.
+      if (first.type === 5 || first.type === 6) return rec.edits.at(-1) ?? rec.followups.at(-1) ?? null;
       return first.data ?? first;
     };
     const deadline = AbortSignal.timeout(timeoutMs);

@@ -10,6 +10,7 @@ import { buildDigest } from '../../src/digest/index.js';
 import { buildCustomerSummary, lookupCustomer } from '../../src/history/index.js';
 import { naiveCustomerSummary } from '../../src/history/naive.js';
 import { customerHistory } from '../../src/privacy/export.js';
+import { feedbackCustomers, feedbackWeeks, surveyId, surveys, type SurveyDoc } from '../../src/feedback/store.js';
 import { forgetCustomer } from '../../src/privacy/forget.js';
 import { keyOf, msg, startHistoryPipeline, type HistoryPipeline } from '../helpers/history-pipeline.js';
 
@@ -58,6 +59,23 @@ async function allDocs(): Promise<Array<{ collection: string; doc: unknown }>> {
 describe('forget a customer', () => {
   beforeAll(async () => {
     await p.send(adaRoot, adaAgent, cyInAda, adaFollow, adaC2, boRoot, boAgent, adaInBo, cyRoot, adaDiscord);
+    // Satisfaction surveys (src/feedback) as the survey job and the answer handler leave them: Ada rated her
+    // thread and commented; Bo rated his. Only Ada's may go.
+    for (const [conv, customer, rating, comment] of [
+      [keyOf(adaRoot), ADA, 2, 'secret-ada-5 slow answer'],
+      [keyOf(boRoot), 'slack:T1:UBO', 5, null],
+    ] as const) {
+      const id = surveyId(conv, 1);
+      const doc: SurveyDoc = {
+        _id: id, conversationId: conv, round: 1, platform: 'slack', workspaceId: 'T1', channelId: 'C1', threadId: conv.split(':').pop()!, rootMessageId: conv.split(':').pop()!,
+        customerId: customer, customerUserId: customer.split(':').pop()!, state: 'asked', claimedAt: NOW, askedAt: NOW, week: WEEK, messageId: '1700000001.000001',
+        rating, ratedAt: NOW, ratedBy: customer.split(':').pop()!, comment, commentAt: comment ? NOW : null,
+      };
+      await surveys().insertOne(doc);
+      await feedbackWeeks().updateOne({ _id: `slack:T1:${WEEK}` }, { $set: { [`a.${id}`]: 1, [`r.${id}`]: { c: conv, r: rating } } }, { upsert: true });
+      await feedbackCustomers().updateOne({ _id: customer }, { $set: { [`r.${id}`]: rating, ...(comment ? { [`cm.${id}`]: { t: comment, at: NOW, c: conv } } : {}) } }, { upsert: true });
+    }
+    await Conversation.updateOne({ _id: keyOf(adaRoot) }, { $set: { resolveRound: 1 } });
   });
 
   it('exports exactly her conversations and messages first', async () => {
@@ -90,6 +108,11 @@ describe('forget a customer', () => {
       for (const m of mentions) expect(text.includes(m.toLowerCase()), `${collection} ${text.slice(0, 300)} mentions ${m}`).toBe(false);
     }
     for (const k of [adaRoot, adaAgent, cyInAda, adaFollow, adaInBo, adaC2].map(keyOf)) expect(await Message.exists({ _id: k })).toBeNull();
+    // Her survey, its entries in the week's figures and her ratings are gone; Bo's stay.
+    expect(await surveys().countDocuments({})).toBe(1);
+    expect(await feedbackWeeks().findOne({ _id: `slack:T1:${WEEK}` })).toMatchObject({ a: { [surveyId(keyOf(boRoot), 1)]: 1 }, r: { [surveyId(keyOf(boRoot), 1)]: { r: 5 } } });
+    expect(Object.keys((await feedbackWeeks().findOne({ _id: `slack:T1:${WEEK}` }))!.r!)).toEqual([surveyId(keyOf(boRoot), 1)]);
+    expect(await feedbackCustomers().findOne({ _id: ADA })).toBeNull();
     expect(await Conversation.countDocuments({ customerId: ADA })).toBe(0);
     expect(await Customer.exists({ _id: ADA })).toBeNull();
 
@@ -126,5 +149,5 @@ describe('forget a customer', () => {
     const again = await forgetCustomer(ADA, { log: p.env.log });
     expect(again).toMatchObject({ conversations: 0, messages: 0, countersAdjusted: 0 });
     expect(await WeeklyRollup.findById(`slack:T1:${WEEK}`).lean()).toMatchObject({ counts: rollup!.counts, customers: rollup!.customers });
-  });
+  }, 180_000); // bounds, not waits: a few seconds on a quiet machine
 });
