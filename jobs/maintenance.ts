@@ -18,7 +18,12 @@ export function createMaintenanceProcessor(
   opts: { resolveAfterDays?: number; retentionDays?: number } = {},
 ): (job: Pick<Job, 'name'>) => Promise<SweepResult | { resolved: number } | RetentionResult | null> {
   return async (job) => {
-    if (job.name === 'sweep-untagged') return sweepUntagged(queues, log);
+    if (job.name === 'sweep-untagged') {
+      const swept = await sweepUntagged(queues, log);
+      // Surveys of conversations resolved while Redis was down are enqueued by the same sweep.
+      await queues.retryDeferredSurveys().catch((err: Error) => log.warn({ err: err.message }, 'deferred surveys not retried'));
+      return swept;
+    }
     if (job.name === 'resolve-quiet') return resolveQuietConversations({ days: opts.resolveAfterDays ?? 7, log, survey: queues });
     if (job.name === 'retention') return opts.retentionDays ? applyRetention({ days: opts.retentionDays, log }) : null;
     log.warn({ job: job.name }, 'unknown maintenance job');

@@ -4,7 +4,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { tagJobId } from './capture/keys.js';
 import { QueueUnavailableError } from './errors.js';
 import type { Logger } from './logger.js';
-import { scheduleSurvey, SURVEY_QUEUE, type SurveyJobData } from './feedback/schedule.js';
+import { retryDeferredSurveys, scheduleOrDefer, SURVEY_QUEUE, type SurveyJobData } from './feedback/schedule.js';
 import { DEFAULT_SURVEY_SETTINGS, type SurveyScheduler, type SurveySettings } from './feedback/types.js';
 
 export const QUEUE = {
@@ -102,13 +102,14 @@ export class Queues implements SurveyScheduler {
     }
   }
 
-  /** Schedules the survey of a resolve round (see src/feedback/schedule.ts); throws QueueUnavailableError. */
-  async scheduleSurvey(conversationId: string, round: number): Promise<'scheduled' | 'disabled' | 'skipped'> {
-    try {
-      return await scheduleSurvey(this.survey, this.surveyDefaults, conversationId, round, this.log);
-    } catch (err) {
-      throw new QueueUnavailableError(`could not schedule the survey of ${conversationId}: ${(err as Error).message}`, { cause: err });
-    }
+  /** Schedules the survey of a resolve round (src/feedback/schedule.ts); with Redis down it is deferred to the sweep. */
+  scheduleSurvey(conversationId: string, round: number): Promise<'scheduled' | 'disabled' | 'skipped' | 'deferred'> {
+    return scheduleOrDefer(this.survey, this.surveyDefaults, conversationId, round, this.log);
+  }
+
+  /** Enqueues surveys deferred while Redis was down (the periodic sweep calls this). */
+  retryDeferredSurveys(): Promise<{ retried: number; left: number }> {
+    return retryDeferredSurveys(this.survey, this.surveyDefaults, this.log);
   }
 
   async ping(): Promise<boolean> {

@@ -20,6 +20,7 @@ import {
   setSurveySettings,
   shareChange,
   surveyId,
+  surveyJobId,
   surveys,
   surveySettings,
   SurveySettingsError,
@@ -27,6 +28,9 @@ import {
   type SurveyRequest,
 } from '../src/feedback/index.js';
 import { startPipeline, slackMessage, type Pipeline } from './helpers/pipeline.js';
+import { Queues } from '../src/queue.js';
+import { createMaintenanceProcessor } from '../jobs/maintenance.js';
+import mongoose from 'mongoose';
 
 const WS = 'TFEED';
 const NY = 'America/New_York';
@@ -215,5 +219,21 @@ describe('figures', () => {
     expect(shareChange({ current: 0.8, previous: null })).toBe('80% (new)');
     expect(shareChange({ current: 0.5, previous: 0.5 })).toBe('50% (= 0 pts vs 50%)');
     expect(ratingText(null, 0)).toBe('no ratings yet');
+  });
+
+  it('a survey resolved while Redis is down is deferred, then enqueued by the sweep', async () => {
+    const down = new Queues({ redisUrl: 'redis://127.0.0.1:1', prefix: p.env.prefix, log: p.env.log });
+    try {
+      const c7 = await conversation('c7', 'UANN', '2026-11-20T10:00:00Z', 'One more question about my plan');
+      expect((await resolveConversation(scope, c7, { survey: down })).status).toBe('resolved');
+      const marker = await mongoose.connection.db!.collection('survey_deferred').findOne({ _id: surveyJobId(c7, 1) as never });
+      expect(marker).toMatchObject({ conversationId: c7, round: 1 });
+      expect(await p.queues.survey.getJob(surveyJobId(c7, 1))).toBeUndefined();
+      await createMaintenanceProcessor(p.queues, p.env.log)({ name: 'sweep-untagged' });
+      expect((await p.queues.survey.getJob(surveyJobId(c7, 1)))?.data).toEqual({ conversationId: c7, round: 1 });
+      expect(await mongoose.connection.db!.collection('survey_deferred').countDocuments({})).toBe(0);
+    } finally {
+      await down.close();
+    }
   });
 });

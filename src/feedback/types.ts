@@ -54,7 +54,7 @@ export interface SurveyPort {
 
 /** Schedules the survey of a conversation resolved in a given round (Queues implements it). */
 export interface SurveyScheduler {
-  scheduleSurvey(conversationId: string, round: number): Promise<'scheduled' | 'disabled' | 'skipped'>;
+  scheduleSurvey(conversationId: string, round: number): Promise<'scheduled' | 'disabled' | 'skipped' | 'deferred'>;
 }
 
 export interface FeedbackComment {
