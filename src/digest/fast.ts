@@ -1,11 +1,13 @@
 // The digest from counters and projections kept at write time: two weekly rollups, a few sharded sets and
-// the handful of conversations and customers it lists, all read by `_id`. No message is read.
-import { Conversation, WeeklyRollup } from '../db/models.js';
+// the views of the handful of customers it lists (which hold their conversations' briefs), all read by `_id`
+// in small partitions (see ../history/store.ts). No message, conversation or customer record is read.
+import { WeeklyRollup } from '../db/models.js';
 import { rollupKey } from '../capture/keys.js';
 import { briefOfWaitingDoc, toRef, trendOf, average } from '../history/assemble.js';
 import { dayWindows } from '../history/fast.js';
-import { readCustomer } from '../history/members.js';
-import { setIds, SHARDS } from '../history/projection.js';
+import { readView } from '../history/members.js';
+import { setIds, SHARDS, type ConversationEntry } from '../history/projection.js';
+import { safeKey } from '../counters/contribution.js';
 import { scopeKey, validateScope } from '../history/scope.js';
 import { sets } from '../history/store.js';
 import type { ConversationBrief, Scope } from '../history/types.js';
@@ -18,7 +20,7 @@ import { fastDigestFeedback } from '../feedback/read.js';
 type Entries<T> = Record<string, T>;
 
 async function readShards<T>(ids: string[]): Promise<T[]> {
-  const docs = await Promise.all(ids.map((id) => sets().findOne({ _id: id as never })));
+  const docs = await Promise.all(ids.map((id) => sets(id).findOne({ _id: id as never })));
   const out: T[] = [];
   for (const d of docs) for (const v of Object.values((d?.m ?? {}) as Entries<T>)) out.push(v);
   return out;
@@ -65,7 +67,7 @@ export async function fastDigest(scope: Scope, opts: DigestOptions = {}): Promis
   const prevWeek = previousWeek(week);
   const ref = new Date(Math.min(now.getTime(), cur.end.getTime() - 1));
   const sk = scopeKey(scope);
-  const namesDoc = await sets().findOne({ _id: setIds.channels(sk) as never });
+  const namesDoc = await sets(setIds.channels(sk)).findOne({ _id: setIds.channels(sk) as never });
   const channelIds = new Map<string, string>();
   const channelNames: Record<string, string> = {};
   for (const [k, v] of Object.entries((namesDoc?.m ?? {}) as Entries<{ id: string; name: string }>)) {
@@ -76,40 +78,52 @@ export async function fastDigest(scope: Scope, opts: DigestOptions = {}): Promis
     weekFacts(scope, week, channelIds),
     weekFacts(scope, prevWeek, channelIds),
     readShards<{ id: string; c?: Entries<boolean> }>(shardIds((i) => setIds.negative(sk, week, i))),
-    readShards<{ id: string; since: Date }>(shardIds((i) => setIds.unanswered(sk, i))),
+    readShards<{ id: string; cu?: string | null; since: Date }>(shardIds((i) => setIds.unanswered(sk, i))),
   ]);
 
   const late = waiting.filter((w) => now.getTime() - new Date(w.since).getTime() > UNANSWERED_AFTER_MS);
   late.sort((a, b) => new Date(a.since).getTime() - new Date(b.since).getTime() || a.id.localeCompare(b.id));
-  const lateDocs = await Promise.all(late.slice(0, MAX_UNANSWERED).map((w) => Conversation.collection.findOne({ _id: w.id as never })));
+  // The briefs of the longest waits come from their customers' views (the set entry names the customer).
+  const lateViews = await Promise.all(late.slice(0, MAX_UNANSWERED).map((w) => (w.cu ? readView(w.cu) : null)));
   const unanswered: ConversationBrief[] = [];
-  for (const [i, o] of lateDocs.entries()) {
-    if (!o || o.status !== 'open') continue;
-    unanswered.push(briefOfWaitingDoc(o as never, now.getTime() - new Date(late[i]!.since).getTime()));
+  for (const [i, v] of lateViews.entries()) {
+    const w = late[i]!;
+    const e = v?.conversations[safeKey(w.id)] as ConversationEntry | undefined;
+    if (!e || e.st !== 'open') continue;
+    unanswered.push(
+      briefOfWaitingDoc(
+        { _id: e.id, platform: e.p, channelId: e.ch, channelName: e.cn, startedAt: e.s, lastMessageAt: e.l, firstLine: e.fl, needs: e.nd, sentiment: e.ss, status: e.st, permalink: e.pl },
+        now.getTime() - new Date(w.since).getTime(),
+      ),
+    );
   }
 
   const flagged = negatives
     .map((n) => ({ id: n.id, negative: Object.values(n.c ?? {}).filter(Boolean).length }))
     .filter((n) => n.negative > 0);
-  // Customers with two or more negative conversations rank first (see rankAtRisk); only when fewer than
-  // MAX_AT_RISK of them exist do customers with one need their sentiment trend read.
+  // Customers with two or more negative conversations rank first (see rankAtRisk), most first; customers
+  // with one follow by id, listed only when their 30-day sentiment turned negative — so their trends are
+  // read in id order, a batch at a time, only until the list is full.
   const repeated = flagged.filter((n) => n.negative >= 2).sort((a, b) => b.negative - a.negative || a.id.localeCompare(b.id));
-  const toRead = repeated.length >= MAX_AT_RISK ? repeated.slice(0, MAX_AT_RISK) : flagged;
-  const atRisk: AtRiskCandidate[] = (
-    await Promise.all(
-      toRead.map(async (n) => {
-        const c = await readCustomer(n.id);
-        if (!c) return null;
-        const { recent, previous: before } = dayWindows([c], ref);
-        const trend = n.negative >= 2 ? { turnedNegative: false } : trendOf(average(recent.sentimentSum, recent.sentimentCount), average(before.sentimentSum, before.sentimentCount));
-        return {
-          customer: toRef({ id: c._id, name: c.name ?? null, email: c.email ?? null, company: c.company ?? null, lastContactAt: c.lastContactAt ?? null }),
-          negativeConversations: n.negative,
-          turnedNegative: trend.turnedNegative,
-        };
-      }),
-    )
-  ).filter((x): x is AtRiskCandidate => x !== null);
+  const single = flagged.filter((n) => n.negative === 1).sort((a, b) => a.id.localeCompare(b.id));
+  const candidate = async (n: { id: string; negative: number }): Promise<AtRiskCandidate | null> => {
+    const v = await readView(n.id, { withConversations: false });
+    if (!v) return null;
+    const c = v.customer;
+    const { recent, previous: before } = dayWindows([c], ref);
+    const trend = n.negative >= 2 ? { turnedNegative: false } : trendOf(average(recent.sentimentSum, recent.sentimentCount), average(before.sentimentSum, before.sentimentCount));
+    return {
+      customer: toRef({ id: c._id, name: c.name ?? null, email: c.email ?? null, company: c.company ?? null, lastContactAt: c.lastContactAt ?? null }),
+      negativeConversations: n.negative,
+      turnedNegative: trend.turnedNegative,
+    };
+  };
+  const ordered = [...repeated, ...single];
+  const atRisk: AtRiskCandidate[] = [];
+  const listed = () => atRisk.filter((a) => a.negativeConversations >= 2 || a.turnedNegative).length;
+  for (let i = 0; i < ordered.length && listed() < MAX_AT_RISK; i += MAX_AT_RISK) {
+    atRisk.push(...(await Promise.all(ordered.slice(i, i + MAX_AT_RISK).map(candidate))).filter((x): x is AtRiskCandidate => x !== null));
+  }
 
   const digest = assembleDigest({
     platform: scope.platform,

@@ -1,14 +1,15 @@
-// `/history` from counters and projections kept at write time: every read is by `_id`, and the number of
-// reads is bounded by the customer's linked identities and the conversations shown, never by history size.
-import { Conversation } from '../db/models.js';
+// `/history` from counters and projections kept at write time: every read is by `_id` in a small partition
+// (store.ts), and the number of reads is bounded by the customer's linked identities, never by history size:
+// a lookup key, then each candidate's view and group, then the customer's (and linked identities') views,
+// which hold its record's copy and its conversations with what the summary shows of them.
 import { identityKey, nameKey } from '../capture/keys.js';
-import { addDay, assembleSummary, emptyDay, shownConversations, toRef, type ConversationDetail, type ConversationFacts, type DayFacts, type MemberFacts } from './assemble.js';
+import { addDay, assembleSummary, emptyDay, toRef, type ConversationDetail, type ConversationFacts, type DayFacts, type MemberFacts } from './assemble.js';
 import { lookupResult, MAX_CANDIDATES } from './lookup-result.js';
-import { groupOf, readCustomer, readMembers, type RawCustomer } from './members.js';
+import { groupOf, readMemberViews, readView, type RawCustomer } from './members.js';
 import { keyIds, PREFIX_CHARS, type ConversationEntry } from './projection.js';
 import { rankCandidates } from './rank.js';
 import { normalizeQuery, scopeKey, validateScope, visibleIn } from './scope.js';
-import { customerConversations, lookupKeys } from './store.js';
+import { lookupKeys } from './store.js';
 import type { CustomerLookup, CustomerQuery, CustomerSummary, Scope } from './types.js';
 import { windowOf } from './windows.js';
 import { fastCustomerFeedback } from '../feedback/read.js';
@@ -19,7 +20,8 @@ const READ_CANDIDATES = 20;
 async function candidates(scope: Scope, ids: Array<{ id: string; score: number }>): Promise<Array<{ id: string; score: number; groupId: string | null; ref: ReturnType<typeof toRef>; lastContactAt: Date | null }>> {
   const read = await Promise.all(
     ids.map(async ({ id, score }) => {
-      const [c, g] = await Promise.all([readCustomer(id), groupOf(id)]);
+      const [v, g] = await Promise.all([readView(id, { withConversations: false }), groupOf(id)]);
+      const c = v?.customer;
       if (!c || !visibleIn(scope, c, g?.scopes ?? null)) return null;
       return { id, score, groupId: g?._id ?? null, lastContactAt: c.lastContactAt ?? null, ref: refOf(c) };
     }),
@@ -40,7 +42,7 @@ export async function fastLookupCustomer(scope: Scope, query: CustomerQuery): Pr
     return lookupResult(await candidates(scope, [{ id: identityKey(scope.platform, scope.workspaceId, q.userId), score: 0 }]), scope);
   }
   if ('email' in q) {
-    const doc = await lookupKeys().findOne({ _id: keyIds.email(q.email) });
+    const doc = await lookupKeys(keyIds.email(q.email)).findOne({ _id: keyIds.email(q.email) });
     return lookupResult(await candidates(scope, (doc?.ids ?? []).slice(0, READ_CANDIDATES).map((id) => ({ id, score: 0 }))), scope);
   }
   const key = nameKey(q.name);
@@ -49,8 +51,8 @@ export async function fastLookupCustomer(scope: Scope, query: CustomerQuery): Pr
   const longest = words.reduce((a, w) => (w.length > a.length ? w : a), '');
   const sk = scopeKey(scope);
   const [exact, prefix] = await Promise.all([
-    lookupKeys().findOne({ _id: keyIds.exactName(sk, key) }),
-    lookupKeys().findOne({ _id: keyIds.namePrefix(sk, longest.slice(0, PREFIX_CHARS)) }),
+    lookupKeys(keyIds.exactName(sk, key)).findOne({ _id: keyIds.exactName(sk, key) }),
+    lookupKeys(keyIds.namePrefix(sk, longest.slice(0, PREFIX_CHARS))).findOne({ _id: keyIds.namePrefix(sk, longest.slice(0, PREFIX_CHARS)) }),
   ]);
   const entries = [
     ...(exact?.ids ?? []).map((id) => ({ id, nameKey: key, lastContactAt: null })),
@@ -109,17 +111,14 @@ export async function fastCustomerSummary(
   const now = opts.now ?? new Date();
   const page = Math.max(1, Math.floor(opts.page ?? 1));
   const pageSize = Math.min(50, Math.max(1, Math.floor(opts.pageSize ?? 5)));
-  // The named customer's conversations are read alongside its record (one round trip less).
-  const ownConversations = customerConversations().findOne({ _id: customerId as never });
-  ownConversations.catch(() => undefined);
-  const read = await readMembers(customerId);
+  const read = await readMemberViews(customerId);
   if (!read) return null;
-  const first = read.members[0]!;
+  const first = read.members[0]!.customer;
   if (!visibleIn(scope, first, read.group?.scopes ?? null)) return null;
-  const convDocs = await Promise.all(read.members.map((m) => (m._id === customerId ? ownConversations : customerConversations().findOne({ _id: m._id as never }))));
   const conversations: ConversationFacts[] = [];
-  for (const d of convDocs) {
-    for (const e of Object.values((d?.c ?? {}) as Record<string, ConversationEntry>)) {
+  const details = new Map<string, ConversationDetail>();
+  for (const v of read.members) {
+    for (const e of Object.values(v.conversations as Record<string, ConversationEntry>)) {
       conversations.push({
         id: e.id,
         platform: e.p,
@@ -131,25 +130,15 @@ export async function fastCustomerSummary(
         firstAgentReplyAt: e.fa,
         status: e.st,
       });
+      details.set(e.id, { firstLine: e.fl ?? null, permalink: e.pl ?? null, needs: e.nd ?? {}, sentiment: { sum: e.ss?.sum ?? 0, count: e.ss?.count ?? 0 } });
     }
   }
-  const shown = shownConversations(conversations, page, pageSize);
-  const detailDocs = await Promise.all(shown.map((c) => Conversation.collection.findOne({ _id: c.id as never })));
-  const details = new Map<string, ConversationDetail>();
-  for (const c of detailDocs) {
-    if (!c) continue;
-    details.set(c._id as unknown as string, {
-      firstLine: c.firstLine ?? null,
-      permalink: c.permalink ?? null,
-      needs: c.needs ?? {},
-      sentiment: { sum: c.sentiment?.sum ?? 0, count: c.sentiment?.count ?? 0 },
-    });
-  }
-  const { recent, previous } = dayWindows(read.members, now);
-  const feedback = await fastCustomerFeedback(read.members.map((m) => m._id));
+  const members = read.members.map((v) => v.customer);
+  const { recent, previous } = dayWindows(members, now);
+  const feedback = await fastCustomerFeedback(members.map((m) => m._id));
   const summary = assembleSummary({
     primaryId: first._id,
-    members: read.members.map(memberFacts),
+    members: members.map(memberFacts),
     recentDays: recent,
     previousDays: previous,
     conversations,

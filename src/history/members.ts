@@ -1,6 +1,6 @@
 // Reads a customer and the other identities it is linked with (all by _id).
 import { Customer } from '../db/models.js';
-import { groups, membershipId, type GroupDoc, type MembershipDoc } from './store.js';
+import { customerConversations, groups, membershipId, type GroupDoc, type MembershipDoc } from './store.js';
 
 export interface RawCustomer {
   _id: string;
@@ -42,4 +42,26 @@ export async function readMembers(id: string): Promise<{ members: RawCustomer[];
   if (!group) return { members: [c], group: null };
   const others = await Promise.all(group.members.filter((m) => m !== c._id).map((m) => readCustomer(m)));
   return { members: [c, ...others.filter((o): o is RawCustomer => o !== null)], group };
+}
+
+/** A customer's view (see store.ts): its record's copy and the conversations it owns, by conversation key. */
+export interface CustomerView {
+  customer: RawCustomer;
+  conversations: Record<string, unknown>;
+}
+
+/** Reads a customer's view (one `_id` read in its partition); `withConversations: false` leaves the list out. */
+export async function readView(id: string, opts: { withConversations?: boolean } = {}): Promise<CustomerView | null> {
+  const d = await customerConversations(id).findOne({ _id: id as never }, opts.withConversations === false ? { projection: { v: 1 } } : {});
+  if (!d?.v) return null;
+  return { customer: { ...(d.v as Omit<RawCustomer, '_id'>), _id: id }, conversations: (d.c ?? {}) as Record<string, unknown> };
+}
+
+/** The customer's view and those of every identity linked to it (itself first), with the scopes that may see them. */
+export async function readMemberViews(id: string): Promise<{ members: CustomerView[]; group: GroupDoc | null } | null> {
+  const [v, group] = await Promise.all([readView(id), groupOf(id)]);
+  if (!v) return null;
+  if (!group) return { members: [v], group: null };
+  const others = await Promise.all(group.members.filter((m) => m !== id).map((m) => readView(m)));
+  return { members: [v, ...others.filter((o): o is CustomerView => o !== null)], group };
 }

@@ -58,6 +58,9 @@ export interface ConvDoc {
   firstAgentReplyAt?: Date | null;
   firstResponseMs?: number | null;
   sentiment?: { sum?: number; count?: number };
+  firstLine?: string | null;
+  permalink?: string | null;
+  needs?: Record<string, number>;
 }
 
 const readConv = async (id: string): Promise<ConvDoc | null> => (await Conversation.collection.findOne({ _id: id as never })) as unknown as ConvDoc | null;
@@ -73,6 +76,11 @@ export interface ConversationEntry {
   lc: Date | null;
   fa: Date | null;
   st: 'open' | 'answered' | 'resolved';
+  /** What `/history` and the digest show of it (first line, permalink, needs, sentiment sum and count). */
+  fl: string | null;
+  pl: string | null;
+  nd: Record<string, number>;
+  ss: { sum: number; count: number };
 }
 
 export function entryOf(c: ConvDoc): ConversationEntry {
@@ -86,11 +94,15 @@ export function entryOf(c: ConvDoc): ConversationEntry {
     lc: c.lastCustomerMessageAt ?? null,
     fa: c.firstAgentReplyAt ?? null,
     st: c.status,
+    fl: c.firstLine ?? null,
+    pl: c.permalink ?? null,
+    nd: c.needs ?? {},
+    ss: { sum: c.sentiment?.sum ?? 0, count: c.sentiment?.count ?? 0 },
   };
 }
 
 async function upsertSet(id: string, update: Record<string, unknown>): Promise<void> {
-  await withDocLock('history_sets', id, () => sets().updateOne({ _id: id as never }, update, { upsert: true }));
+  await withDocLock('history_sets', id, () => sets(id).updateOne({ _id: id as never }, update, { upsert: true }));
 }
 
 /** The customer's entry for the conversation, the workspace's unanswered set and the week's first-reply times. */
@@ -105,7 +117,7 @@ export async function syncConversation(conversationId: string, timeZone: string 
     await withDocLock('customer_conversations', cid, async () => {
       const c = await readConv(conversationId);
       if (c?.customerId !== cid) return;
-      await customerConversations().updateOne({ _id: cid as never }, { $set: { [`c.${k}`]: entryOf(c) } }, { upsert: true });
+      await customerConversations(cid).updateOne({ _id: cid as never }, { $set: { [`c.${k}`]: entryOf(c) } }, { upsert: true });
     });
   }
   const u = setIds.unanswered(scope, shardOf(conversationId));
@@ -114,18 +126,32 @@ export async function syncConversation(conversationId: string, timeZone: string 
     if (!c) return;
     const update =
       c.status === 'open' && c.customerId
-        ? { $set: { [`m.${k}`]: { id: c._id, since: waitingSince({ startedAt: c.startedAt, firstAgentReplyAt: c.firstAgentReplyAt ?? null, lastCustomerMessageAt: c.lastCustomerMessageAt ?? null }) } } }
+        ? { $set: { [`m.${k}`]: { id: c._id, cu: c.customerId, since: waitingSince({ startedAt: c.startedAt, firstAgentReplyAt: c.firstAgentReplyAt ?? null, lastCustomerMessageAt: c.lastCustomerMessageAt ?? null }) } } }
         : { $unset: { [`m.${k}`]: '' } };
-    await sets().updateOne({ _id: u as never }, update, { upsert: true });
+    await sets(u).updateOne({ _id: u as never }, update, { upsert: true });
   });
   if (timeZone !== null && first.firstResponseMs != null) {
     const r = setIds.replies(scope, isoWeekKey(first.startedAt, timeZone), shardOf(conversationId));
     await withDocLock('history_sets', r, async () => {
       const c = await readConv(conversationId);
       if (c?.firstResponseMs == null || isoWeekKey(c.startedAt, timeZone) !== r.split('|')[2]) return;
-      await sets().updateOne({ _id: r as never }, { $set: { [`m.${k}`]: c.firstResponseMs } }, { upsert: true });
+      await sets(r).updateOne({ _id: r as never }, { $set: { [`m.${k}`]: c.firstResponseMs } }, { upsert: true });
     });
   }
+}
+
+/** The customer-record fields `/history` and the digest read (a copy kept in the customer's view). */
+export const VIEW_FIELDS = ['platform', 'workspaceId', 'identities', 'name', 'nameKey', 'email', 'company', 'external', 'firstContactAt', 'lastContactAt', 'counts', 'needs', 'sentiment', 'channels', 'days'] as const;
+
+/** Copies the customer record into its view (`v`), read afresh inside the view's lock (idempotent). */
+export async function syncCustomerView(customerId: string): Promise<void> {
+  await withDocLock('customer_conversations', customerId, async () => {
+    const c = await readCustomer(customerId);
+    if (!c) return;
+    const v: Record<string, unknown> = {};
+    for (const f of VIEW_FIELDS) if ((c as unknown as Record<string, unknown>)[f] !== undefined) v[f] = (c as unknown as Record<string, unknown>)[f];
+    await customerConversations(customerId).updateOne({ _id: customerId as never }, { $set: { v } }, { upsert: true });
+  });
 }
 
 /** Marks, for the week of a customer message, whether that conversation of the customer is negative. */
@@ -139,7 +165,7 @@ export async function syncNegative(customerId: string, conversationId: string, w
     const avg = average(c.sentiment?.sum ?? 0, c.sentiment?.count ?? 0);
     const negative = avg !== null && labelFor(avg) === 'negative';
     const ck = safeKey(customerId);
-    await sets().updateOne({ _id: id as never }, { $set: { [`m.${ck}.id`]: customerId, [`m.${ck}.c.${safeKey(conversationId)}`]: negative } }, { upsert: true });
+    await sets(id).updateOne({ _id: id as never }, { $set: { [`m.${ck}.id`]: customerId, [`m.${ck}.c.${safeKey(conversationId)}`]: negative } }, { upsert: true });
   });
 }
 
@@ -147,17 +173,17 @@ export async function syncNegative(customerId: string, conversationId: string, w
 export async function countActivity(m: CountedMessage): Promise<void> {
   if (!m.customerId) return;
   const markerId = setIds.activity(m.customerId, m.week);
-  let marker = (await sets().findOne({ _id: markerId as never })) as { kind?: string; done?: boolean } | null;
+  let marker = (await sets(markerId).findOne({ _id: markerId as never })) as { kind?: string; done?: boolean } | null;
   if (marker?.done) return;
   if (!marker) {
     const c = await readCustomer(m.customerId);
     const kind = c?.firstContactAt && isoWeekKey(c.firstContactAt, m.timeZone) === m.week ? 'new' : 'returning';
     try {
-      await sets().insertOne({ _id: markerId as never, kind, done: false });
+      await sets(markerId).insertOne({ _id: markerId as never, kind, done: false });
       marker = { kind, done: false };
     } catch (err) {
       if ((err as { code?: number }).code !== 11000) throw err;
-      marker = (await sets().findOne({ _id: markerId as never })) as { kind?: string; done?: boolean } | null;
+      marker = (await sets(markerId).findOne({ _id: markerId as never })) as { kind?: string; done?: boolean } | null;
       if (!marker || marker.done) return;
     }
   }
@@ -187,7 +213,7 @@ export async function countActivity(m: CountedMessage): Promise<void> {
       if ((err as { code?: number }).code !== 11000) throw err; // exists and already holds the operation
     }
   });
-  await sets().updateOne({ _id: markerId as never }, { $set: { done: true } });
+  await sets(markerId).updateOne({ _id: markerId as never }, { $set: { done: true } });
 }
 
 function namePrefixes(key: string): string[] {
@@ -199,7 +225,7 @@ function namePrefixes(key: string): string[] {
 async function addPrefixEntry(id: string, entry: string): Promise<void> {
   await withDocLock('customer_keys', id, async () => {
     try {
-      await lookupKeys().updateOne({ _id: id, ids: { $ne: entry }, n: { $lt: PREFIX_CAP } } as never, { $push: { ids: entry }, $inc: { n: 1 } } as never, { upsert: true });
+      await lookupKeys(id).updateOne({ _id: id, ids: { $ne: entry }, n: { $lt: PREFIX_CAP } } as never, { $push: { ids: entry }, $inc: { n: 1 } } as never, { upsert: true });
     } catch (err) {
       if ((err as { code?: number }).code !== 11000) throw err; // already there, or the prefix is full
     }
@@ -208,17 +234,17 @@ async function addPrefixEntry(id: string, entry: string): Promise<void> {
 
 async function removePrefixEntry(id: string, entry: string): Promise<void> {
   await withDocLock('customer_keys', id, async () => {
-    const res = await lookupKeys().updateOne({ _id: id, ids: entry } as never, { $pull: { ids: entry }, $inc: { n: -1 } } as never);
+    const res = await lookupKeys(id).updateOne({ _id: id, ids: entry } as never, { $pull: { ids: entry }, $inc: { n: -1 } } as never);
     void res;
   });
 }
 
 async function addToKey(id: string, value: string): Promise<void> {
-  await withDocLock('customer_keys', id, () => lookupKeys().updateOne({ _id: id }, { $addToSet: { ids: value } }, { upsert: true }));
+  await withDocLock('customer_keys', id, () => lookupKeys(id).updateOne({ _id: id }, { $addToSet: { ids: value } }, { upsert: true }));
 }
 
 async function removeFromKey(id: string, value: string): Promise<void> {
-  await withDocLock('customer_keys', id, () => lookupKeys().updateOne({ _id: id }, { $pull: { ids: value } }));
+  await withDocLock('customer_keys', id, () => lookupKeys(id).updateOne({ _id: id }, { $pull: { ids: value } }));
 }
 
 /** Indexes the customer's name and email for lookup (when they changed) and returns the email's other customers. */
@@ -248,7 +274,7 @@ export async function indexCustomer(customerId: string): Promise<{ email: string
     await withDocLock('customers', customerId, () => Customer.collection.updateOne({ _id: customerId as never }, { $set: { indexed: { name: key, email } } }));
   }
   if (!email) return { email, sameEmail: [] };
-  const doc = await lookupKeys().findOne({ _id: keyIds.email(email) });
+  const doc = await lookupKeys(keyIds.email(email)).findOne({ _id: keyIds.email(email) });
   return { email, sameEmail: (doc?.ids ?? []).filter((id) => id !== customerId) };
 }
 
@@ -278,6 +304,7 @@ export function createProjector(deps: ProjectorDeps): (m: CountedMessage) => Pro
     if (m.conversationId) await syncConversation(m.conversationId, m.timeZone);
     await syncChannelName(m);
     if (m.role !== 'customer' || !m.customerId) return;
+    await syncCustomerView(m.customerId);
     if (m.conversationId) await syncNegative(m.customerId, m.conversationId, m.week);
     await countActivity(m);
     const { sameEmail } = await indexCustomer(m.customerId);

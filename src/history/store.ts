@@ -1,5 +1,10 @@
-// Collections this area owns beside the foundation's. Every read on the request path is by `_id` (the only
-// lookup FerretDB 1.x serves from an index; any other filter scans the collection).
+// Collections this area owns beside the foundation's. Every read on the request path is by `_id`, in a small
+// collection: FerretDB 1.24 (SQLite) serves even an `_id` equality by scanning the collection's table in
+// SQLite (`EXISTS (SELECT … FROM json_each(doc->'_id') …)`, which no index can answer; `explain` shows
+// `SCAN`), stopping at the first match for a findOne. So a lookup costs about the bytes stored before the
+// document in its table — seconds in a collection of a few hundred MB. The read models are therefore split
+// into PARTITIONS collections by a hash of the document id (`customer_conversations_p017`, …): a lookup
+// scans one partition, 1/PARTITIONS of the data. On MongoDB the split costs nothing (an `_id` index each).
 import mongoose from 'mongoose';
 import type { Collection, Document } from 'mongodb';
 
@@ -33,10 +38,35 @@ function collection<T extends Document>(name: string): Collection<T> {
   return db.collection<T>(name);
 }
 
+/** How many collections each read model is split into (changing it moves every document: rebuild them). */
+export const PARTITIONS = 256;
+
+/** The partition of a document id (FNV-1a, stable across processes and versions). */
+export function partitionOf(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % PARTITIONS;
+}
+
+/** The name of the collection holding document `id` of a partitioned read model. */
+export function partitionName(base: string, id: string): string {
+  return `${base}_p${String(partitionOf(id)).padStart(3, '0')}`;
+}
+
+/** The read models split into partitions (for tools that list or drop them). */
+export const PARTITIONED = ['customer_conversations', 'history_sets', 'customer_keys'] as const;
+
 /** Group documents (`g|…`) and membership documents (`m|…`). */
 export const groups = (): Collection<GroupDoc> => collection<GroupDoc>('customer_groups');
-export const lookupKeys = (): Collection<KeyDoc> => collection<KeyDoc>('customer_keys');
-/** Per customer: the conversations it owns, keyed by conversation (see projection.ts). */
-export const customerConversations = (): Collection<Document> => collection('customer_conversations');
-/** Sharded per-workspace and per-week sets (unanswered conversations, first replies, negative conversations). */
-export const sets = (): Collection<Document> => collection('history_sets');
+/** The partition holding lookup key `id`. */
+export const lookupKeys = (id: string): Collection<KeyDoc> => collection<KeyDoc>(partitionName('customer_keys', id));
+/**
+ * The partition holding customer `customerId`'s view: `v`, a copy of its customer record (profile, counters,
+ * day buckets), and `c`, the conversations it owns keyed by conversation (see projection.ts).
+ */
+export const customerConversations = (customerId: string): Collection<Document> => collection(partitionName('customer_conversations', customerId));
+/** The partition holding set `id` (sharded per-workspace and per-week sets: unanswered, first replies, negative, activity markers). */
+export const sets = (id: string): Collection<Document> => collection(partitionName('history_sets', id));

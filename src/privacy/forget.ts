@@ -67,9 +67,9 @@ function namePrefixes(key: string): string[] {
 /** Takes an entry out of a lookup-key document (only when it holds it), and deletes the document once empty (its id may hold the name). */
 async function pullKey(id: string, update: Record<string, unknown>, entry?: string): Promise<void> {
   await withDocLock('customer_keys', id, async () => {
-    await lookupKeys().updateOne((entry === undefined ? { _id: id } : { _id: id, ids: entry }) as never, update as never);
-    const doc = await lookupKeys().findOne({ _id: id });
-    if (doc && (doc.ids ?? []).length === 0) await lookupKeys().deleteOne({ _id: id });
+    await lookupKeys(id).updateOne((entry === undefined ? { _id: id } : { _id: id, ids: entry }) as never, update as never);
+    const doc = await lookupKeys(id).findOne({ _id: id });
+    if (doc && (doc.ids ?? []).length === 0) await lookupKeys(id).deleteOne({ _id: id });
   });
 }
 
@@ -126,7 +126,7 @@ export async function forgetCustomer(customerId: string, opts: { log: Logger; ta
   for (const pw of weeks) {
     const [platformWs, week] = pw.split('|') as [string, string];
     const markerId = setIds.activity(customerId, week);
-    const marker = (await sets().findOne({ _id: markerId as never })) as { kind?: string; done?: boolean } | null;
+    const marker = (await sets(markerId).findOne({ _id: markerId as never })) as { kind?: string; done?: boolean } | null;
     if (!marker) continue;
     const rollupId = `${platformWs}:${week}`;
     const countedOp = `act-${createHash('sha1').update(markerId).digest('hex').slice(0, 16)}`;
@@ -141,7 +141,7 @@ export async function forgetCustomer(customerId: string, opts: { log: Logger; ta
       );
       adjusted.add(`r:${rollupId}`);
     });
-    await sets().deleteOne({ _id: markerId as never });
+    await sets(markerId).deleteOne({ _id: markerId as never });
   }
 
   // 2. Each message: retract what it counts (exactly once), delete it, drop its waiting tag job.
@@ -159,25 +159,25 @@ export async function forgetCustomer(customerId: string, opts: { log: Logger; ta
   }
 
   // 3. Read models: the customer's conversation list, the workspace sets, lookup keys and link groups.
-  await withDocLock('customer_conversations', customerId, () => customerConversations().deleteOne({ _id: customerId as never }));
+  await withDocLock('customer_conversations', customerId, () => customerConversations(customerId).deleteOne({ _id: customerId as never }));
   for (const c of conversations) {
     const scope = scopeKey(c);
     const k = safeKey(c._id);
     const shard = shardOf(c._id);
     const u = setIds.unanswered(scope, shard);
-    await withDocLock('history_sets', u, () => sets().updateOne({ _id: u as never }, { $unset: { [`m.${k}`]: '' } }));
+    await withDocLock('history_sets', u, () => sets(u).updateOne({ _id: u as never }, { $unset: { [`m.${k}`]: '' } }));
     // First-reply times are filed under the week the conversation started, in the zone it was counted in.
     const zones = new Set([...(zonesOf.get(c._id) ?? []), 'UTC']);
     for (const week of new Set([...zones].map((tz) => isoWeekKey(c.startedAt, tz)))) {
       const r = setIds.replies(scope, week, shard);
-      await withDocLock('history_sets', r, () => sets().updateOne({ _id: r as never }, { $unset: { [`m.${k}`]: '' } }));
+      await withDocLock('history_sets', r, () => sets(r).updateOne({ _id: r as never }, { $unset: { [`m.${k}`]: '' } }));
     }
   }
   if (customer) {
     const scope = scopeKey(customer);
     for (const pw of weeks) {
       const n = setIds.negative(scope, pw.split('|')[1]!, shardOf(customerId));
-      await withDocLock('history_sets', n, () => sets().updateOne({ _id: n as never }, { $unset: { [`m.${safeKey(customerId)}`]: '' } }));
+      await withDocLock('history_sets', n, () => sets(n).updateOne({ _id: n as never }, { $unset: { [`m.${safeKey(customerId)}`]: '' } }));
     }
     const names = new Set([customer.indexed?.name, customer.nameKey, customer.name ? nameKey(customer.name) : null].filter((x): x is string => !!x));
     for (const name of names) {

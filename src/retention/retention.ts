@@ -10,7 +10,7 @@ import { Conversation, Customer, Message, WeeklyRollup } from '../db/models.js';
 import { applyOnce, operationId } from '../counters/tag-message.js';
 import { contributionDelta, safeKey, type Contribution, type Delta } from '../counters/contribution.js';
 import { customerConversations, sets } from '../history/store.js';
-import { setIds, shardOf } from '../history/projection.js';
+import { setIds, shardOf, syncConversation, syncCustomerView } from '../history/projection.js';
 import { scopeKey } from '../history/scope.js';
 import type { Logger } from '../logger.js';
 
@@ -46,6 +46,9 @@ async function applyDelta(opId: string, delta: Delta): Promise<void> {
   if (delta.conversationId) await applyOnce(Conversation.collection, delta.conversationId, opId, delta.conversation);
   if (delta.customerId) await applyOnce(Customer.collection, delta.customerId, opId, delta.customer);
   if (delta.rollup.length > 0) await applyOnce(WeeklyRollup.collection, delta.rollupId, opId, delta.rollup);
+  // The history views copy these counters (src/history/projection.ts): refresh the copies.
+  if (delta.conversationId && delta.conversation.length > 0) await syncConversation(delta.conversationId, null);
+  if (delta.customerId && delta.customer.length > 0) await syncCustomerView(delta.customerId);
 }
 
 /** Retracts one message's counted contribution and deletes it. Safe to repeat; runs under the message's lock. */
@@ -83,10 +86,10 @@ async function retireConversation(id: string): Promise<boolean> {
     const k = safeKey(id);
     if (conv.customerId) {
       const cid = conv.customerId;
-      await withDocLock('customer_conversations', cid, () => customerConversations().updateOne({ _id: cid as never }, { $unset: { [`c.${k}`]: '' } }));
+      await withDocLock('customer_conversations', cid, () => customerConversations(cid).updateOne({ _id: cid as never }, { $unset: { [`c.${k}`]: '' } }));
     }
     const u = setIds.unanswered(scopeKey({ platform: conv.platform, workspaceId: conv.workspaceId }), shardOf(id));
-    await withDocLock('history_sets', u, () => sets().updateOne({ _id: u as never }, { $unset: { [`m.${k}`]: '' } }));
+    await withDocLock('history_sets', u, () => sets(u).updateOne({ _id: u as never }, { $unset: { [`m.${k}`]: '' } }));
     await Conversation.deleteOne({ _id: id });
     return true;
   });
