@@ -10,7 +10,7 @@ import type { NeedsParams } from './needs.js';
 import type { SentimentLayer } from './sentiment.js';
 
 /** Bump when tokenising, normalising or feature code changes what a model's numbers mean. */
-export const FEATURE_CODE_REVISION = 4;
+export const FEATURE_CODE_REVISION = 5;
 export const MODEL_FORMAT = 1;
 
 export interface ModelFile {

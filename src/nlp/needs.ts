@@ -23,6 +23,8 @@ export interface NeedsParams {
   temperature: number;
   temperaturePower: number;
   threshold: number;
+  /** A need only one clause gives (not the whole message) must reach this confidence. */
+  clauseFloor?: number;
   /** In a message of several clauses that name needs, keep only needs some clause names. */
   clausesFirst?: boolean;
   /** A need whose confidence (P(need) × share) is below this is dropped (the model cannot tell which need). */
@@ -247,7 +249,12 @@ export class NeedsScorer {
         // from different requests) is dropped.
         for (const need of [...found.keys()]) if (!byClause.has(need)) found.delete(need);
       }
-      for (const [need, c] of byClause) found.set(need, Math.max(found.get(need) ?? 0, c));
+      const floor = this.params.clauseFloor ?? 0;
+      for (const [need, c] of byClause) {
+        const whole = found.get(need);
+        if (whole === undefined && c < floor) continue;
+        found.set(need, Math.max(whole ?? 0, c));
+      }
     }
     return [...found].map(([need, confidence]) => ({ need, confidence: round3(confidence) })).sort((a, b) => b.confidence - a.confidence);
   }

@@ -11,11 +11,13 @@ export interface Token {
   caps: boolean;
   /** Length of a "!" or "?" run. */
   run: number;
+  /** A word that follows a comma (a clause may start here); set only when true. */
+  comma?: true;
 }
 
 // Order matters: shortcodes before emoticons (":smile:" is not ":s"), emoticons only between spaces.
 const TOKEN_RE =
-  /(:[a-z0-9_+-]{1,40}:)|((?<=^|\s)(?:[:;=8][-'^o]?[)(\]\[dDpP/\\|*3oOxX@$]+|[)(\]\[dD][-'^]?[:;=8]|<\/?3+|\^[_.-]?\^|-_-|[tT]_[tT]|[xX][dD]+|[:;]['’]-?\()(?=$|\s|[.,!?]))|([\p{L}\p{N}]+(?:['’][\p{L}]+)*)|(\p{Extended_Pictographic}|[\u{1F1E6}-\u{1F1FF}]{2})|(!+)|(\?+)|([.;\n]+)/gu;
+  /(:[a-z0-9_+-]{1,40}:)|((?<=^|\s)(?:[:;=8][-'^o]?[)(\]\[dDpP/\\|*3oOxX@$]+|[)(\]\[dD][-'^]?[:;=8]|<\/?3+|\^[_.-]?\^|-_-|[tT]_[tT]|[xX][dD]+|[:;]['’]-?\()(?=$|\s|[.,!?]))|([\p{L}\p{N}]+(?:['’][\p{L}]+)*)|(\p{Extended_Pictographic}|[\u{1F1E6}-\u{1F1FF}]{2})|(!+)|(\?+)|([.;\n]+)|(,(?!\d))/gu;
 
 const ASCII = /^[\x00-\x7F]*$/;
 const EMOTICON = /^(?:[:;=8][-'^o]?[)(\]\[dDpP/\\|*3oOxX@$]+|[)(\]\[dD][-'^]?[:;=8]|<\/?3+|\^[_.-]?\^|-_-|[tT]_[tT]|[xX][dD]+|[:;]'-?\()$/;
@@ -28,9 +30,17 @@ function isWordChar(c: number): boolean {
 function tokenizeAscii(text: string, out: Token[]): void {
   const n = text.length;
   let i = 0;
+  let comma = false;
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 32 || c === 9 || c === 13) {
+      i++;
+      continue;
+    }
+    if (c === 44) {
+      // A comma not inside a number ("1,000").
+      const d = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      if (!(d >= 48 && d <= 57)) comma = true;
       i++;
       continue;
     }
@@ -61,7 +71,11 @@ function tokenizeAscii(text: string, out: Token[]): void {
       }
       const raw = text.slice(i, j);
       const lower = raw.toLowerCase();
-      out.push({ kind: 'word', value: lower, caps: raw.length >= 2 && raw !== lower && raw === raw.toUpperCase(), run: 1 });
+      const caps = raw.length >= 2 && raw !== lower && raw === raw.toUpperCase();
+      if (comma) {
+        out.push({ kind: 'word', value: lower, caps, run: 1, comma: true });
+        comma = false;
+      } else out.push({ kind: 'word', value: lower, caps, run: 1 });
       i = j;
       continue;
     }
@@ -106,8 +120,10 @@ export function tokenize(text: string): Token[] {
     tokenizeAscii(text, out);
     return out;
   }
+  let comma = false;
   for (const m of text.matchAll(TOKEN_RE)) {
-    if (m[1] !== undefined) {
+    if (m[8] !== undefined) comma = true;
+    else if (m[1] !== undefined) {
       const name = m[1].slice(1, -1).toLowerCase();
       if (!name.startsWith('skin-tone')) out.push({ kind: 'shortcode', value: name, caps: false, run: 1 });
     } else if (m[2] !== undefined) out.push({ kind: 'emoticon', value: m[2], caps: false, run: 1 });
@@ -115,7 +131,10 @@ export function tokenize(text: string): Token[] {
       const raw = m[3].replace(/’/g, "'");
       const lower = raw.toLowerCase();
       const caps = raw.length >= 2 && raw !== lower && raw === raw.toUpperCase();
-      out.push({ kind: 'word', value: lower, caps, run: 1 });
+      if (comma) {
+        out.push({ kind: 'word', value: lower, caps, run: 1, comma: true });
+        comma = false;
+      } else out.push({ kind: 'word', value: lower, caps, run: 1 });
     } else if (m[4] !== undefined) out.push({ kind: 'emoji', value: m[4], caps: false, run: 1 });
     else if (m[5] !== undefined) out.push({ kind: 'bang', value: '!', caps: false, run: m[5].length });
     else if (m[6] !== undefined) out.push({ kind: 'question', value: '?', caps: false, run: m[6].length });
@@ -127,7 +146,7 @@ export function tokenize(text: string): Token[] {
 // "so", "because" and "please" also start a new request more often than not ("charged twice please refund me").
 const CLAUSE_WORDS = new Set(['and', 'also', 'plus', 'but', 'then', 'however', 'btw', 'otherwise', 'so', 'because', 'cuz', 'coz', 'please', 'pls', 'plz']);
 
-/** Words split into clauses at sentence ends and at "and", "also", "but"… (for several needs in one message). */
+/** Words split into clauses at sentence ends, commas and "and", "also", "but"… (for several needs in one message). */
 export function clauses(tokens: Token[]): string[][] {
   const out: string[][] = [];
   let cur: string[] = [];
@@ -136,7 +155,13 @@ export function clauses(tokens: Token[]): string[][] {
       if (CLAUSE_WORDS.has(t.value)) {
         if (cur.length > 0) out.push(cur);
         cur = [];
-      } else cur.push(t.value);
+      } else {
+        if (t.comma && cur.length > 0) {
+          out.push(cur);
+          cur = [];
+        }
+        cur.push(t.value);
+      }
     } else if (t.kind === 'stop' || t.kind === 'bang' || t.kind === 'question') {
       if (cur.length > 0) out.push(cur);
       cur = [];

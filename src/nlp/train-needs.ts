@@ -38,6 +38,8 @@ export interface NeedsTrainingOptions {
   mainKind?: 'logistic' | 'bayes';
   /** Several clauses naming needs: keep only needs some clause names (default on with the logistic model). */
   clausesFirst?: boolean;
+  /** A need only one clause gives must reach this confidence (default 0.5 with the logistic model). */
+  clauseFloor?: number;
   /** Needs below this confidence are dropped (logistic model; default 0.35). */
   minConfidence?: number;
   /** Share of need examples that get a copy with a few words of a random no-need text around them. */
@@ -156,7 +158,7 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
   let params: NeedsParams;
   if (opts.mainKind !== 'bayes') {
     const base = extractParams(null, [], vocabulary, { threshold: data.taxonomy.threshold, ...opts });
-    params = { ...base, ...fitSoftmax(examples, opts, r), logistic: true, minConfidence: opts.minConfidence ?? 0.35, clausesFirst: opts.clausesFirst ?? true };
+    params = { ...base, ...fitSoftmax(examples, opts, r), logistic: true, minConfidence: opts.minConfidence ?? 0.35, clausesFirst: opts.clausesFirst ?? true, clauseFloor: opts.clauseFloor ?? 0.5 };
   } else {
     const { classifier, featureNames } = fitBayes(examples);
     params = extractParams(classifier, featureNames, vocabulary, { threshold: data.taxonomy.threshold, ...opts });

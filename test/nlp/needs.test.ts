@@ -10,6 +10,7 @@ import natural from '../../src/nlp/natural.js';
 import { NeedsScorer } from '../../src/nlp/needs.js';
 import { parseTaxonomy } from '../../src/nlp/taxonomy.js';
 import { loadTagger } from '../../src/nlp/tagger.js';
+import { clauses, tokenize } from '../../src/nlp/tokens.js';
 import { extractParams, trainNeeds } from '../../src/nlp/train-needs.js';
 import { loadTrainingData } from '../../src/nlp/training-data.js';
 
@@ -65,6 +66,14 @@ describe('needs on chat', () => {
   it('gives both needs when a request follows a problem without "and" ("…, please refund me", "… so I want …")', () => {
     expect(needsOf('I was charged twice, please refund me').sort()).toEqual(['billing', 'refund']);
     expect(needsOf('package never came so i want a refund').sort()).toEqual(['delivery', 'refund']);
+  });
+
+  it('splits clauses at commas (not inside numbers), so comma-separated requests give both needs', () => {
+    expect(clauses(tokenize('package late, invoice wrong'))).toEqual([['package', 'late'], ['invoice', 'wrong']]);
+    expect(clauses(tokenize('paid 1,000 euros, no receipt 😡'))).toEqual([['paid', '1', '000', 'euros'], ['no', 'receipt']]);
+    expect(needsOf('package late, invoice wrong').sort()).toEqual(['billing', 'delivery']);
+    expect(needsOf('my password doesnt work, i need to change my delivery address').sort()).toEqual(['account', 'delivery']);
+    expect(needsOf('i ordered by mistake, can u cancel it')).toEqual(['cancellation']);
   });
 
   it('reads a need from the word that tells the needs apart, not from a word several needs share', () => {
