@@ -140,4 +140,20 @@ describe('discord satisfaction survey', () => {
     const d = await f.fake.waitForAnswer(f.fake.interact({ type: 2, guildId: IDS.guild, channelId: IDS.support, user: USERS.al, name: 'digest', options: [] }));
     expect(JSON.stringify(d.embeds)).toContain('CSAT 0% (new) · response rate 50% (new) (1 of 2 surveys answered)');
   });
+
+  it('asks a channel conversation (no thread) as a reply to its first message', async () => {
+    const root = f.fake.post(IDS.support, USERS.bo, 'How do I reset my password?');
+    await f.capturedOf(root.id);
+    const convB = (await Message.findById(messageKey('discord', IDS.guild, IDS.support, root.id)).lean())!.conversationId!;
+    const done = new Promise<void>((resolve) => f.adapter.once('resolved', () => resolve()));
+    f.fake.react(IDS.support, root.id, USERS.al, '✅');
+    await done;
+    await asked(convB, 1);
+    const post = surveyPosts(IDS.support).at(-1)!;
+    expect((post.body as { message_reference: { message_id: string } }).message_reference.message_id).toBe(root.id);
+    const s = (await surveys().findOne({ _id: surveyId(convB, 1) }))!;
+    const msg = f.fake.world.findMessage(IDS.support, s.messageId!)!;
+    expect((await f.fake.waitForAnswer(press(USERS.ada, `survey:rate:1:${s._id}`, msg, IDS.support))).content).toBe(NOT_YOURS);
+    expect((await f.fake.waitForAnswer(press(USERS.bo, `survey:rate:5:${s._id}`, msg, IDS.support))).content).toBe('Thanks for rating this conversation 5/5!');
+  });
 });
