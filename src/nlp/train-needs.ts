@@ -26,6 +26,12 @@ export interface NeedsTrainingOptions {
   gateKind?: 'logistic' | 'bayes';
   /** Logistic gate: L2 penalty, passes over the data, AdaGrad step. */
   gateL2?: number;
+  /**
+   * Extra L2 factor on the gate's negative weights (default 3): "no need" is mostly the absence of need words, so
+   * everyday words that only the no-need texts happen to have ("again", "name", "last") weigh less against a
+   * request's need words.
+   */
+  gateNegL2?: number;
   gateEpochs?: number;
   gateRate?: number;
   /** Add natural's English lexicon words to the spelling vocabulary (default on). */
@@ -171,7 +177,7 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
       const g = extractParams(gate.classifier, gate.featureNames, [], {});
       params.gate = { classes: g.classes, logPrior: g.logPrior, features: g.features, threshold: opts.gateThreshold ?? 0.5 };
     } else {
-      params.gate = { ...fitLogisticGate(examples, opts, r), threshold: opts.gateThreshold ?? 0.6 };
+      params.gate = { ...fitLogisticGate(examples, opts, r), threshold: opts.gateThreshold ?? 0.55 };
     }
   }
   return params;
@@ -190,6 +196,7 @@ export function fitLogisticGate(
   r: () => number,
 ): { classes: string[]; logPrior: number[]; features: Record<string, number[]>; logistic: true } {
   const l2 = opts.gateL2 ?? 1e-3;
+  const negL2 = opts.gateNegL2 ?? 3;
   const epochs = opts.gateEpochs ?? 8;
   const rate = opts.gateRate ?? 0.2;
   const index = new Map<string, number>();
@@ -226,7 +233,7 @@ export function fitLogisticGate(
       bg2 += g * g;
       bias -= (rate * g) / Math.sqrt(bg2);
       for (const i of d.f) {
-        const gi = g + l2 * w[i]!;
+        const gi = g + (w[i]! < 0 ? l2 * negL2 : l2) * w[i]!;
         g2[i]! += gi * gi;
         w[i]! -= (rate * gi) / Math.sqrt(g2[i]!);
       }
