@@ -11,7 +11,7 @@ export interface WeekFacts {
   returningCustomers: number;
   needs: Record<string, number>;
   sentiment: Record<SentimentLabel, number>;
-  /** First-reply times (ms) of the conversations started in the week that an agent answered. */
+  /** First-reply times (ms) of the conversations started in the week that an agent answered (the fast path passes only the middle one or two: the median is the same). */
   firstReplies: number[];
   /** Messages per channel id. */
   channels: Record<string, number>;

@@ -26,6 +26,37 @@ async function readShards<T>(ids: string[]): Promise<T[]> {
   return out;
 }
 
+/**
+ * The middle first-reply time(s) of the week — the one for an odd count, the two for an even one, so that
+ * `median()` of them is the median of all — from the histogram and the one or two buckets holding them.
+ */
+export async function middleReplies(sk: string, week: string): Promise<number[]> {
+  const hid = setIds.replyHistogram(sk, week);
+  const h = (await sets(hid).findOne({ _id: hid as never })) as { b?: Record<string, number> } | null;
+  const buckets = Object.entries(h?.b ?? {})
+    .map(([k, n]) => ({ bucket: Number(k.slice(1)), n }))
+    .filter((b) => b.n > 0)
+    .sort((a, b) => a.bucket - b.bucket);
+  const total = buckets.reduce((a, b) => a + b.n, 0);
+  if (total === 0) return [];
+  const ranks = total % 2 === 1 ? [total >> 1] : [(total >> 1) - 1, total >> 1];
+  const at: Array<{ bucket: number; index: number }> = [];
+  for (const rank of ranks) {
+    let before = 0;
+    for (const b of buckets) {
+      if (rank < before + b.n) {
+        at.push({ bucket: b.bucket, index: rank - before });
+        break;
+      }
+      before += b.n;
+    }
+  }
+  const wanted = [...new Set(at.map((a) => a.bucket))];
+  const docs = await Promise.all(wanted.map((b) => sets(setIds.replyBucket(sk, week, b)).findOne({ _id: setIds.replyBucket(sk, week, b) as never })));
+  const values = new Map(wanted.map((b, i) => [b, Object.values((docs[i]?.m ?? {}) as Record<string, number>).sort((x, y) => x - y)]));
+  return at.map((a) => values.get(a.bucket)?.[a.index]).filter((v): v is number => v !== undefined);
+}
+
 const shardIds = (f: (shard: number) => string): string[] => Array.from({ length: SHARDS }, (_, i) => f(i));
 
 interface RollupDoc {
@@ -40,7 +71,7 @@ async function weekFacts(scope: Scope, week: string, channelIds: Map<string, str
   const sk = scopeKey(scope);
   const [r, replies] = await Promise.all([
     WeeklyRollup.collection.findOne({ _id: rollupKey(scope.platform, scope.workspaceId, week) as never }) as Promise<RollupDoc | null>,
-    readShards<number>(shardIds((i) => setIds.replies(sk, week, i))),
+    middleReplies(sk, week),
   ]);
   const f = emptyWeek();
   if (!r) return { ...f, firstReplies: replies };

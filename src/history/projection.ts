@@ -33,6 +33,10 @@ export function shardOf(id: string): number {
 export const setIds = {
   unanswered: (scope: string, shard: number) => `u|${scope}|${shard}`,
   replies: (scope: string, week: string, shard: number) => `r|${scope}|${week}|${shard}`,
+  /** The week's first-reply histogram: `b.b<bucket>` = how many values bucket `<bucket>` holds. */
+  replyHistogram: (scope: string, week: string) => `rh|${scope}|${week}`,
+  /** One bucket's first-reply values (`m.<conversation>` = ms) and their count `n`. */
+  replyBucket: (scope: string, week: string, bucket: number) => `rb|${scope}|${week}|${bucket}`,
   negative: (scope: string, week: string, shard: number) => `n|${scope}|${week}|${shard}`,
   activity: (customerId: string, week: string) => `a|${customerId}|${week}`,
   channels: (scope: string) => `ch|${scope}`,
@@ -43,6 +47,58 @@ export const keyIds = {
   exactName: (scope: string, key: string) => `x|${scope}|${key}`,
   namePrefix: (scope: string, prefix: string) => `n|${scope}|${prefix}`,
 };
+
+/** First-reply buckets per doubling of the time (from 1 s; bucket 0 holds replies under a second). */
+export const REPLY_BUCKETS_PER_DOUBLING = 16;
+
+export function replyBucket(ms: number): number {
+  return ms < 1000 ? 0 : 1 + Math.floor(REPLY_BUCKETS_PER_DOUBLING * Math.log2(ms / 1000));
+}
+
+/**
+ * Files a conversation's first-reply time in the week's histogram: its bucket document holds the value and
+ * counts it once (the key's absence is the guard), then the histogram copies the bucket's count, read afresh
+ * inside the histogram's lock (so a retry after a crash between the two heals the copy). The digest reads
+ * the histogram and only the one or two buckets holding the middle values: an exact median from ~3 small reads.
+ */
+export async function fileReply(scope: string, week: string, conversationId: string, ms: number): Promise<void> {
+  const bucket = replyBucket(ms);
+  const id = setIds.replyBucket(scope, week, bucket);
+  const k = safeKey(conversationId);
+  await withDocLock('history_sets', id, async () => {
+    try {
+      await sets(id).updateOne({ _id: id, [`m.${k}`]: { $exists: false } } as never, { $set: { [`m.${k}`]: ms }, $inc: { n: 1 } } as never, { upsert: true });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err; // filed already
+    }
+  });
+  await copyBucketCount(scope, week, bucket);
+}
+
+async function copyBucketCount(scope: string, week: string, bucket: number): Promise<void> {
+  const id = setIds.replyBucket(scope, week, bucket);
+  const h = setIds.replyHistogram(scope, week);
+  await withDocLock('history_sets', h, async () => {
+    const d = (await sets(id).findOne({ _id: id as never }, { projection: { n: 1 } })) as { n?: number } | null;
+    await sets(h).updateOne({ _id: h as never }, { $set: { [`b.b${bucket}`]: d?.n ?? 0 } }, { upsert: true });
+  });
+}
+
+/** Takes a conversation's first reply out of the week's sets (the shard entry, its bucket and the histogram). */
+export async function removeReply(scope: string, week: string, conversationId: string): Promise<void> {
+  const k = safeKey(conversationId);
+  const r = setIds.replies(scope, week, shardOf(conversationId));
+  const ms = await withDocLock('history_sets', r, async () => {
+    const d = (await sets(r).findOne({ _id: r as never })) as { m?: Record<string, number> } | null;
+    await sets(r).updateOne({ _id: r as never }, { $unset: { [`m.${k}`]: '' } });
+    return d?.m?.[k] ?? null;
+  });
+  if (ms === null) return;
+  const bucket = replyBucket(ms);
+  const id = setIds.replyBucket(scope, week, bucket);
+  await withDocLock('history_sets', id, () => sets(id).updateOne({ _id: id, [`m.${k}`]: { $exists: true } } as never, { $unset: { [`m.${k}`]: '' }, $inc: { n: -1 } } as never));
+  await copyBucketCount(scope, week, bucket);
+}
 
 export interface ConvDoc {
   _id: string;
@@ -137,6 +193,7 @@ export async function syncConversation(conversationId: string, timeZone: string 
       if (c?.firstResponseMs == null || isoWeekKey(c.startedAt, timeZone) !== r.split('|')[2]) return;
       await sets(r).updateOne({ _id: r as never }, { $set: { [`m.${k}`]: c.firstResponseMs } }, { upsert: true });
     });
+    if (first.firstResponseMs != null) await fileReply(scope, isoWeekKey(first.startedAt, timeZone), conversationId, first.firstResponseMs);
   }
 }
 

@@ -14,7 +14,7 @@ import { withDocLock } from '../db/doc-lock.js';
 import { Conversation, Customer, Message, OPS_MEMORY, WeeklyRollup, type Platform } from '../db/models.js';
 import { forgetGroupMember } from '../history/link.js';
 import { readCustomer } from '../history/members.js';
-import { keyIds, PREFIX_CHARS, setIds, shardOf, syncConversation } from '../history/projection.js';
+import { keyIds, PREFIX_CHARS, removeReply, setIds, shardOf, syncConversation } from '../history/projection.js';
 import { scopeKey } from '../history/scope.js';
 import { customerConversations, lookupKeys, sets } from '../history/store.js';
 import { nameKey } from '../capture/keys.js';
@@ -169,8 +169,7 @@ export async function forgetCustomer(customerId: string, opts: { log: Logger; ta
     // First-reply times are filed under the week the conversation started, in the zone it was counted in.
     const zones = new Set([...(zonesOf.get(c._id) ?? []), 'UTC']);
     for (const week of new Set([...zones].map((tz) => isoWeekKey(c.startedAt, tz)))) {
-      const r = setIds.replies(scope, week, shard);
-      await withDocLock('history_sets', r, () => sets(r).updateOne({ _id: r as never }, { $unset: { [`m.${k}`]: '' } }));
+      await removeReply(scope, week, c._id); // the shard entry, its histogram bucket and count
     }
   }
   if (customer) {
