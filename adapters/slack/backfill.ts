@@ -3,17 +3,22 @@
 // honours 429 Retry-After itself (it waits and retries); capture is idempotent, so overlap is harmless.
 //
 // conversations.history lists parent messages by the parent's ts, so a reply posted while down to a thread
-// whose root is older than the window never shows up there. Threads known from storage to be active in the
-// last `threadActivityMs` (14 days by default) whose root predates the window are therefore asked for their
-// replies since the window's start too (one conversations.replies call each, at most `maxKnownThreads`).
+// whose root is older than the window never shows up in the window's pages. Threads known from storage to
+// have had a message in the last `threadActivityDays` (14 by default; thread-activity.ts, kept at capture,
+// read by `_id`) whose root predates the window are looked up too: conversations.history from the oldest
+// such root up to the window (discovery only, 200 parents a page, at most `maxDiscoveryPages`) tells by
+// each parent's `latest_reply` which threads have replies since the checkpoint, and only those are asked
+// for them (conversations.replies from the window's start). A restart after a short downtime so costs a
+// few history pages, not one call per known thread.
 import type { WebClient } from '@slack/web-api';
 import { checkpointKey } from '../../src/capture/keys.js';
-import { Checkpoint, Conversation } from '../../src/db/models.js';
+import { Checkpoint } from '../../src/db/models.js';
 import type { Logger } from '../../src/logger.js';
 import type { SlackCaptureHandler, WorkspaceIdentity } from './capture-handler.js';
 import { isSupportChannel, type SlackDirectory } from './directory.js';
 import { dateToSlackTs, slackTsToDate } from './map-event.js';
 import type { SlackMessage } from './payloads.js';
+import { recentThreadRoots, THREAD_ACTIVITY_DAYS } from './thread-activity.js';
 
 export interface BackfillOptions {
   client: WebClient;
@@ -26,10 +31,10 @@ export interface BackfillOptions {
   /** A channel with no checkpoint yet is read back this far (0: start from now, nothing old). */
   initialMs: number;
   pageSize?: number;
-  /** Threads with captured activity this recent are asked for new replies even when their root predates the window (default 14 days). */
-  threadActivityMs?: number;
-  /** At most this many such threads per channel and run, most recently active first (default 500). */
-  maxKnownThreads?: number;
+  /** Threads with a captured message in this many last days are asked for new replies even when their root predates the window (default 14). */
+  threadActivityDays?: number;
+  /** At most this many conversations.history pages read to find which of them have new replies (default 50). */
+  maxDiscoveryPages?: number;
   now?: () => Date;
   /** Stops between pages when set (shutdown). */
   signal?: AbortSignal;
@@ -45,7 +50,7 @@ export interface ChannelBackfill {
   ignored: number;
   rejected: number;
   threads: number;
-  /** Of `threads`: threads known from storage whose root predates the window. */
+  /** Of `threads`: threads whose root predates the window, found through storage and `latest_reply`. */
   knownThreads: number;
   error?: string;
 }
@@ -119,23 +124,37 @@ export async function backfillChannel(workspace: WorkspaceIdentity, channelId: s
       }
       cursor = res.response_metadata?.next_cursor || undefined;
     } while (cursor);
-    const seen = new Set(threadRoots);
-    const known = (await knownActiveThreads(workspace.teamId, channelId, new Date(now.getTime() - (opts.threadActivityMs ?? THREAD_ACTIVITY_MS)), opts.maxKnownThreads ?? MAX_KNOWN_THREADS))
-      .filter((ts) => !seen.has(ts) && (slackTsToDate(ts)?.getTime() ?? Infinity) < from.getTime());
+    // Threads whose root predates the window: which of those known to be active have replies since the checkpoint.
+    const known = (await recentThreadRoots(workspace.teamId, channelId, now, opts.threadActivityDays ?? THREAD_ACTIVITY_DAYS)).filter(
+      (ts) => (slackTsToDate(ts)?.getTime() ?? Infinity) < from.getTime(),
+    );
+    const older: string[] = [];
+    if (known.length > 0) {
+      const first = known.reduce((a, b) => (Number(a) <= Number(b) ? a : b));
+      const maxPages = opts.maxDiscoveryPages ?? 50;
+      let dcursor: string | undefined;
+      let pages = 0;
+      do {
+        if (opts.signal?.aborted) throw new Error('backfill aborted');
+        const res = await opts.client.conversations.history({ channel: channelId, oldest: first, latest: oldest, inclusive: true, limit, ...(dcursor ? { cursor: dcursor } : {}) });
+        result.pages += 1;
+        pages += 1;
+        for (const m of (res.messages ?? []) as SlackMessage[]) {
+          const latest = slackTsToDate(m.latest_reply);
+          if (m.ts && m.ts !== oldest && m.thread_ts === m.ts && (m.reply_count ?? 0) > 0 && latest && latest.getTime() >= since.getTime()) older.push(m.ts);
+        }
+        dcursor = res.response_metadata?.next_cursor || undefined;
+      } while (dcursor && pages < maxPages);
+      if (dcursor) log.warn({ pages, oldestKnownRoot: first }, 'thread discovery stopped at its page limit; older threads were not checked for replies');
+    }
     for (const root of threadRoots) {
       result.threads += 1;
       result.pages += await readReplies(opts, channelId, root, oldest, limit, items);
     }
-    for (const root of known) {
+    for (const root of older) {
       result.threads += 1;
       result.knownThreads += 1;
-      try {
-        result.pages += await readReplies(opts, channelId, root, oldest, limit, items);
-      } catch (err) {
-        // The root was deleted (thread_not_found) or the thread is otherwise unreadable: the rest still counts.
-        if (opts.signal?.aborted) throw err;
-        log.warn({ threadTs: root, err: (err as Error).message }, 'replies of a known thread could not be read; skipped');
-      }
+      result.pages += await readReplies(opts, channelId, root, oldest, limit, items);
     }
     // Oldest first, so roots come before their replies and channel runs group as they did live.
     items.sort((a, b) => (slackTsToDate(a.ts)?.getTime() ?? 0) - (slackTsToDate(b.ts)?.getTime() ?? 0));
@@ -159,12 +178,6 @@ export async function backfillChannel(workspace: WorkspaceIdentity, channelId: s
   return result;
 }
 
-const DAY = 24 * 3600 * 1000;
-/** Default of `threadActivityMs`: how recent a stored thread's last message must be to be asked for replies. */
-export const THREAD_ACTIVITY_MS = 14 * DAY;
-/** Default of `maxKnownThreads`. */
-export const MAX_KNOWN_THREADS = 500;
-
 /** Pages through one thread's replies since `oldest` into `items` (the parent, repeated on every page, left out); returns the pages read. */
 async function readReplies(opts: BackfillOptions, channelId: string, root: string, oldest: string, limit: number, items: SlackMessage[]): Promise<number> {
   let pages = 0;
@@ -177,27 +190,4 @@ async function readReplies(opts: BackfillOptions, channelId: string, root: strin
     cursor = res.response_metadata?.next_cursor || undefined;
   } while (cursor);
   return pages;
-}
-
-/**
- * Thread roots (Slack ts) of the channel's stored conversations with a message since `activeSince`, most
- * recently active first, at most `max`: a thread conversation's root, and a channel conversation's first
- * message (a thread may have been started under it since). One bounded, projected query; on MongoDB it uses
- * the (workspaceId, channelId, …, lastMessageAt) index, on FerretDB it scans conversations once per channel.
- */
-export async function knownActiveThreads(teamId: string, channelId: string, activeSince: Date, max: number): Promise<string[]> {
-  const prefix = `slack:${teamId}:${channelId}:`;
-  const convs = await Conversation.find(
-    { platform: 'slack', workspaceId: teamId, channelId, lastMessageAt: { $gte: activeSince } },
-    { _id: 1, threadId: 1 },
-  )
-    .sort({ lastMessageAt: -1 })
-    .limit(max)
-    .lean();
-  const roots = new Set<string>();
-  for (const c of convs) {
-    if (c.threadId) roots.add(c.threadId);
-    if (c._id.startsWith(prefix)) roots.add(c._id.slice(prefix.length));
-  }
-  return [...roots].filter((ts) => /^\d+\.\d+$/.test(ts));
 }

@@ -6,6 +6,7 @@ import { CaptureValidationError } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
 import { isExternal, isSupportChannel, type SlackDirectory } from './directory.js';
 import { decideRole, parseSlackMessage, toCapturedMessage, type ParsedSlackMessage, type ResolvedAuthor } from './map-event.js';
+import { noteThreadActivity } from './thread-activity.js';
 
 export interface WorkspaceIdentity {
   teamId: string;
@@ -43,6 +44,10 @@ export class SlackCaptureHandler {
     const captured = toCapturedMessage(msg, author, { workspaceId: workspace.teamId, channelName, workspaceUrl: workspace.url, source });
     try {
       const outcome = await this.opts.capture.capture(captured);
+      // The thread it belongs to (or starts) had activity: backfill asks such threads for missed replies.
+      if (outcome.status === 'stored' || (outcome.status === 'duplicate' && captured.kind === 'new')) {
+        await noteThreadActivity(workspace.teamId, captured.channelId, captured.threadId ?? captured.messageId, captured.ts);
+      }
       this.opts.log.debug(
         { workspaceId: workspace.teamId, channelId: msg.channelId, messageId: msg.messageId, kind: msg.kind, status: outcome.status, source },
         'slack message captured',

@@ -154,10 +154,10 @@ describe('backfill', () => {
     const first = await h.startAdapter({ backfillLookbackMs: HOUR, backfillPageSize: 2 });
     const oldRoot = await live({ ts: at(3 * DAY), user: 'UCUST1', text: 'Our webhook stopped firing' });
     const agentReply = await live({ ts: at(2 * DAY), user: 'UAGENT1', text: 'Can you send the endpoint?', thread_ts: oldRoot.ts });
-    // A thread with no new activity (also known from storage): nothing to capture there.
+    // A thread with no new activity (also known from storage): not asked for replies.
     const quietRoot = await live({ ts: at(4 * DAY), user: 'UCUST2', text: 'Where are the API docs?' });
     await live({ ts: at(4 * DAY - 60_000), user: 'UAGENT1', text: 'Here you go', thread_ts: quietRoot.ts });
-    // A thread older than the activity horizon (14 days): not asked for.
+    // A thread with no message in the activity horizon (14 days): not looked at.
     const staleRoot = await live({ ts: at(20 * DAY), user: 'UCUST2', text: 'An ancient thread' });
     const recent = await live({ ts: at(20 * 60_000), user: 'UCUST2', text: 'Unrelated recent question' });
     expect((await Checkpoint.findById(checkpointKey('slack', TEAM, SUPPORT)).lean())?.lastTs?.getTime()).toBe(slackTsToDate(recent.ts)!.getTime());
@@ -180,15 +180,18 @@ describe('backfill', () => {
     expect(await Message.findById(key(agentReply.ts)).lean()).toMatchObject({ source: 'live' });
     const conv = await Conversation.findById(doc!.conversationId).lean();
     expect(conv?.lastCustomerMessageAt?.getTime()).toBe(slackTsToDate(missed.ts)!.getTime());
-    // Replies were asked from the window's start, for the known threads older than the window,
-    // after one 429 was waited out; never for the thread past the activity horizon.
-    const replies = h.fake.calls.slice(callsBefore).filter((c) => c.method === 'conversations.replies');
+    // Threads known from storage whose root predates the window were checked with one history read from the
+    // oldest of them (its parents' latest_reply), and replies were asked only where there are new ones, from the
+    // window's start, after a 429 was waited out; the thread past the activity horizon was not looked at.
+    const calls = h.fake.calls.slice(callsBefore);
+    const discovery = calls.filter((c) => c.method === 'conversations.history' && c.params.oldest === quietRoot.ts);
+    expect(discovery.length).toBeGreaterThan(0);
+    expect(discovery.every((c) => c.params.latest === support.oldest)).toBe(true);
+    const replies = calls.filter((c) => c.method === 'conversations.replies');
     expect(replies.some((c) => c.status === 429)).toBe(true);
-    const asked = new Set(replies.map((c) => c.params.ts));
-    expect(asked.has(oldRoot.ts)).toBe(true);
-    expect(asked.has(quietRoot.ts)).toBe(true);
-    expect(asked.has(staleRoot.ts)).toBe(false);
+    expect(new Set(replies.map((c) => c.params.ts))).toEqual(new Set([oldRoot.ts]));
     expect(replies.every((c) => c.params.oldest === support.oldest)).toBe(true);
+    expect(support.knownThreads).toBe(1);
     expect(await Message.findOne({ text: 'late reply to the ancient thread' }).lean()).toBeNull();
 
     // Again: nothing new, no duplicate.
