@@ -2,13 +2,20 @@
 // next to the naive scan-everything versions measured in the same run.
 //
 //   MONGO_URL=mongodb://127.0.0.1:27018/sh npx tsx bench/history.ts [--messages 200000] [--customers 10000]
-//     [--days 35] [--samples 200] [--naive-samples 5] [--keep]
+//     [--days 35] [--week-share 0.208] [--samples 200] [--naive-samples 5] [--digest-samples 20]
+//     [--keep | --load-only | --reuse <db>] [--trace] [--insert-parallel 3]
 //
 // The data is generated in memory and bulk-inserted: messages, conversations and customers as capture and
-// the tag job write them, with the counters computed by the real contribution code (src/counters) and the
-// projections by the same entry functions the tag hook uses (src/history/projection.ts). Before timing, a
-// few answers of the fast path are compared with the naive scan so the numbers are for equal answers.
+// the tag job write them, with the counters computed by the real contribution code (src/counters), and the
+// read models (customer views, sets, lookup keys, in their partitions) as the tag hook's functions in
+// src/history/projection.ts write them. --week-share puts that share of conversations in the digest's week
+// on top of the even spread (0.208 gives about a quarter of the messages: 256k of 1M). The naive runs are
+// timed and their answers compared with the fast path's, so the numbers are for equal answers.
+// --load-only generates, inserts and keeps the database; --reuse <db> measures it again (the same seed
+// regenerates the same data in memory; only the read models are dropped and inserted again).
+// --trace lists every command one /history call and one digest build send (collection, filter, time).
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 import mongoose from 'mongoose';
 import { connectMongo } from '../src/db/connection.js';
 import { createLogger } from '../src/logger.js';
@@ -18,12 +25,13 @@ import { isoWeekKey } from '../src/time/week.js';
 import { labelFor } from '../src/nlp/sentiment.js';
 import { dayKey } from '../src/history/windows.js';
 import { average, waitingSince } from '../src/history/assemble.js';
-import { entryOf, keyIds, PREFIX_CAP, PREFIX_CHARS, setIds, shardOf, type ConvDoc } from '../src/history/projection.js';
+import { entryOf, keyIds, PREFIX_CAP, PREFIX_CHARS, replyBucket, setIds, shardOf, VIEW_FIELDS, type ConvDoc } from '../src/history/projection.js';
+import { PARTITIONED, partitionName } from '../src/history/store.js';
 import { buildCustomerSummary, lookupCustomer } from '../src/history/index.js';
 import { naiveCustomerSummary, naiveLookupCustomer } from '../src/history/naive.js';
 import { buildDigest } from '../src/digest/index.js';
 import { naiveDigest } from '../src/digest/naive.js';
-import { weekOf } from '../src/digest/week.js';
+import { weekBounds, weekOf } from '../src/digest/week.js';
 import type { CustomerQuery } from '../src/history/types.js';
 
 function arg(name: string, dflt: number): number {
@@ -35,9 +43,18 @@ const CUSTOMERS = arg('customers', 10_000);
 const DAYS = arg('days', 35);
 const SAMPLES = arg('samples', 200);
 const NAIVE_SAMPLES = arg('naive-samples', 5);
+const DIGEST_SAMPLES = arg('digest-samples', 20);
+/** Share of conversations started in the current week (the digest's week) on top of those spread over --days. */
+const WEEK_SHARE = arg('week-share', 0);
+/** Concurrent insertMany batches while loading. */
+const INSERT_PARALLEL = arg('insert-parallel', 3);
 const KEEP = process.argv.includes('--keep');
 /** Re-measure a database kept (--keep) by an earlier run with the same sizes: the data is regenerated in memory (same seed), not inserted. */
 const REUSE = process.argv.includes('--reuse') ? process.argv[process.argv.indexOf('--reuse') + 1]! : null;
+/** Lists every command one /history call and one digest build send (name, collection, filter, time). */
+const TRACE = process.argv.includes('--trace');
+/** Generate and insert, keep the database, measure nothing (a later run measures it with --reuse). */
+const LOAD_ONLY = process.argv.includes('--load-only');
 const WS = 'TBENCH';
 const TZ = 'Europe/Berlin';
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -74,6 +91,8 @@ function generate() {
   const activity = new Map<string, 'new' | 'returning'>();
   const span = DAYS * 86_400_000;
   const start = NOW.getTime() - span;
+  const weekStart = weekBounds(weekOf(NOW, TZ), TZ).start.getTime();
+  const weekShare = Math.min(1, WEEK_SHARE);
   for (let i = 0; i < CUSTOMERS; i++) {
     const id = `slack:${WS}:U${String(i).padStart(7, '0')}`;
     const name = `${pick(FIRST)} ${pick(LAST)}${i % 7 === 0 ? '' : ` ${i}`}`;
@@ -102,7 +121,7 @@ function generate() {
     // A few customers write much more than others (Zipf-like), as in real support channels.
     const cid = ids[Math.floor(ids.length * rand() ** 2)]!;
     const channel = pick(CHANNELS);
-    const t0 = start + Math.floor(rand() * span);
+    const t0 = weekShare > 0 && rand() < weekShare ? weekStart + Math.floor(rand() * (NOW.getTime() - weekStart)) : start + Math.floor(rand() * span);
     const len = 1 + Math.floor(rand() * 6);
     const answered = rand() < 0.85;
     const convId = `slack:${WS}:${channel}:${1_700_000_000 + seq}.000000`;
@@ -180,7 +199,14 @@ function generate() {
     applyInc(rollups.get(rollupKey('slack', WS, week))!, { [`customers.${kind}`]: 1 });
   }
   for (const c of customers.values()) c.indexed = { name: c.nameKey, email: c.email };
-  return { customers, conversations, messages: sorted, rollups };
+  return { customers, conversations, messages: sorted, rollups, activity };
+}
+
+/** The copy of a customer record its view keeps (as syncCustomerView writes it). */
+function viewOf(c: Doc): Record<string, unknown> {
+  const v: Record<string, unknown> = {};
+  for (const f of VIEW_FIELDS) if (c[f] !== undefined) v[f] = c[f];
+  return v;
 }
 
 function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]; customerConversations: Doc[] } {
@@ -196,10 +222,22 @@ function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]
     const c = conv as unknown as ConvDoc;
     const k = safeKey(c._id);
     let d = cc.get(c.customerId!);
-    if (!d) cc.set(c.customerId!, (d = { _id: c.customerId!, c: {} }));
+    if (!d) cc.set(c.customerId!, (d = { _id: c.customerId!, v: viewOf(g.customers.get(c.customerId!)!), c: {} }));
     (d.c as Record<string, unknown>)[k] = entryOf(c);
-    if (c.status === 'open') set(setIds.unanswered(scope, shardOf(c._id)))[k] = { id: c._id, since: waitingSince({ startedAt: c.startedAt, firstAgentReplyAt: c.firstAgentReplyAt ?? null, lastCustomerMessageAt: c.lastCustomerMessageAt ?? null }) };
-    if (c.firstResponseMs != null) set(setIds.replies(scope, isoWeekKey(c.startedAt, TZ), shardOf(c._id)))[k] = c.firstResponseMs;
+    if (c.status === 'open') set(setIds.unanswered(scope, shardOf(c._id)))[k] = { id: c._id, cu: c.customerId, since: waitingSince({ startedAt: c.startedAt, firstAgentReplyAt: c.firstAgentReplyAt ?? null, lastCustomerMessageAt: c.lastCustomerMessageAt ?? null }) };
+    if (c.firstResponseMs != null) {
+      const week = isoWeekKey(c.startedAt, TZ);
+      set(setIds.replies(scope, week, shardOf(c._id)))[k] = c.firstResponseMs;
+      // The histogram and bucket documents fileReply keeps.
+      const b = replyBucket(c.firstResponseMs);
+      set(setIds.replyBucket(scope, week, b))[k] = c.firstResponseMs;
+      const bucketDoc = sets.get(setIds.replyBucket(scope, week, b))!;
+      bucketDoc.n = ((bucketDoc.n as number | undefined) ?? 0) + 1;
+      const hid = setIds.replyHistogram(scope, week);
+      let h = sets.get(hid);
+      if (!h) sets.set(hid, (h = { _id: hid, b: {} }));
+      (h.b as Record<string, number>)[`b${b}`] = bucketDoc.n as number;
+    }
   }
   for (const m of g.messages) {
     if ((m.author as { role: string }).role !== 'customer') continue;
@@ -209,6 +247,7 @@ function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]
     const entry = (set(setIds.negative(scope, isoWeekKey(m.ts as Date, TZ), shardOf(cid)))[safeKey(cid)] ??= { id: cid, c: {} }) as { c: Record<string, boolean> };
     entry.c[safeKey(c._id)] = avg !== null && labelFor(avg) === 'negative';
   }
+  for (const [k, kind] of g.activity) sets.set(setIds.activity(k.split('|')[0]!, k.split('|')[1]!), { _id: setIds.activity(k.split('|')[0]!, k.split('|')[1]!), kind, done: true });
   const channels = set(setIds.channels(scope));
   for (const ch of CHANNELS) channels[`c_${ch}`] = { id: ch, name: ch.slice(2).toLowerCase() };
   const keys = new Map<string, Doc & { ids: string[]; n?: number }>();
@@ -235,7 +274,40 @@ function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]
 
 async function insertAll(name: string, docs: Doc[]): Promise<void> {
   const col = mongoose.connection.db!.collection<Doc>(name);
-  for (let i = 0; i < docs.length; i += 2000) await col.insertMany(docs.slice(i, i + 2000), { ordered: false });
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = (next += 2000) - 2000; i < docs.length; i = (next += 2000) - 2000) await col.insertMany(docs.slice(i, i + 2000), { ordered: false });
+  };
+  await Promise.all(Array.from({ length: INSERT_PARALLEL }, worker));
+}
+
+const PROJECTION_COLLECTIONS: readonly string[] = PARTITIONED;
+
+/** Inserts read-model documents into their partitions (store.ts), a few partitions at a time. */
+async function insertPartitioned(base: string, docs: Doc[]): Promise<void> {
+  const by = new Map<string, Doc[]>();
+  for (const d of docs) {
+    const name = partitionName(base, d._id);
+    let l = by.get(name);
+    if (!l) by.set(name, (l = []));
+    l.push(d);
+  }
+  const names = [...by.keys()];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < names.length; i = next++) {
+      const list = by.get(names[i]!)!;
+      const col = mongoose.connection.db!.collection<Doc>(names[i]!);
+      for (let j = 0; j < list.length; j += 1000) await col.insertMany(list.slice(j, j + 1000), { ordered: false });
+    }
+  };
+  await Promise.all(Array.from({ length: INSERT_PARALLEL }, worker));
+}
+
+async function insertProjections(proj: ReturnType<typeof projections>): Promise<void> {
+  await insertPartitioned('customer_conversations', proj.customerConversations);
+  await insertPartitioned('history_sets', proj.sets);
+  await insertPartitioned('customer_keys', proj.keys);
 }
 
 function stats(xs: number[]): { median: number; p95: number; n: number } {
@@ -251,11 +323,41 @@ async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - t, r];
 }
 
+/** Prints the commands each call sends: what it waits on, in order, with the filter and the server time. */
+async function trace(...calls: Array<() => Promise<void>>): Promise<void> {
+  const client = mongoose.connection.getClient();
+  for (const [i, call] of calls.entries()) {
+    const started = new Map<number, { name: string; what: string; at: number }>();
+    const lines: string[] = [];
+    const onStart = (e: { requestId: number; commandName: string; command: Record<string, unknown> }) => {
+      const c = e.command;
+      const what = `${String(c[e.commandName])} ${JSON.stringify(c.filter ?? c.updates ?? c.pipeline ?? c.query ?? '').slice(0, 160)}`;
+      started.set(e.requestId, { name: e.commandName, what, at: performance.now() });
+    };
+    const onEnd = (e: { requestId: number }) => {
+      const s = started.get(e.requestId);
+      if (s) lines.push(`  ${(performance.now() - s.at).toFixed(1).padStart(7)} ms  ${s.name} ${s.what}`);
+    };
+    client.on('commandStarted', onStart);
+    client.on('commandSucceeded', onEnd);
+    client.on('commandFailed', onEnd);
+    const t = performance.now();
+    await call();
+    const total = performance.now() - t;
+    client.off('commandStarted', onStart);
+    client.off('commandSucceeded', onEnd);
+    client.off('commandFailed', onEnd);
+    console.log(`trace ${i === 0 ? '/history' : 'digest'}: ${lines.length} commands, ${total.toFixed(1)} ms`);
+    for (const l of lines) console.log(l);
+  }
+}
+
 async function main(): Promise<void> {
   const mongoUrl = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27018/sh';
   const dbName = REUSE ?? `bench_history_${createHash('sha1').update(String(Date.now())).digest('hex').slice(0, 6)}`;
   const log = createLogger('silent');
-  await connectMongo(mongoUrl, log, { dbName });
+  if (TRACE) await mongoose.connect(mongoUrl, { dbName, monitorCommands: true, autoIndex: false });
+  else await connectMongo(mongoUrl, log, { dbName });
   const server = (await mongoose.connection.db!.admin().command({ buildInfo: 1 })) as { version?: string; ferretdbVersion?: string };
   console.log(`server: ${server.ferretdbVersion ? `FerretDB ${server.ferretdbVersion}` : `MongoDB ${server.version}`}; db ${dbName}`);
   try {
@@ -263,17 +365,24 @@ async function main(): Promise<void> {
     const thisWeek = weekOf(NOW, TZ);
     const weekMessages = g.messages.filter((m) => isoWeekKey(m.ts as Date, TZ) === thisWeek).length;
     console.log(`generated ${g.messages.length} messages, ${g.conversations.size} conversations, ${g.customers.size} customers over ${DAYS} days (${weekMessages} in ${thisWeek}) in ${(ms / 1000).toFixed(1)} s`);
-    const proj = projections(g);
     if (!REUSE) [ms] = await time(async () => {
       await mongoose.connection.db!.collection('workspaces').insertOne({ _id: `slack:${WS}` as never, platform: 'slack', externalId: WS, timeZone: TZ, name: 'bench', digestChannelId: null, createdAt: NOW });
       await insertAll('customers', [...g.customers.values()]);
       await insertAll('conversations', [...g.conversations.values()]);
       await insertAll('weekly_rollups', [...g.rollups.values()]);
-      await insertAll('customer_conversations', proj.customerConversations);
-      await insertAll('history_sets', proj.sets);
-      await insertAll('customer_keys', proj.keys);
       await insertAll('messages', g.messages);
     });
+    console.log(REUSE ? `reusing ${REUSE}` : `inserted in ${(ms / 1000).toFixed(1)} s`);
+    // The read models are (re)built from the same generated data on every run, so a kept database can be
+    // re-measured after their layout changes.
+    [ms] = await time(async () => {
+      for (const c of await mongoose.connection.db!.listCollections({}, { nameOnly: true }).toArray()) {
+        if (PROJECTION_COLLECTIONS.some((p) => c.name === p || c.name.startsWith(`${p}_`))) await mongoose.connection.db!.dropCollection(c.name);
+      }
+      await insertProjections(projections(g));
+    });
+    console.log(`read models inserted in ${(ms / 1000).toFixed(1)} s`);
+    if (LOAD_ONLY) return;
     console.log(REUSE ? `reusing ${REUSE}` : `inserted in ${(ms / 1000).toFixed(1)} s`);
 
     const scope = { platform: 'slack' as const, workspaceId: WS };
@@ -285,43 +394,47 @@ async function main(): Promise<void> {
       queries.push(r < 0.4 ? { name: c.name as string } : r < 0.7 && c.email ? { email: c.email as string } : { userId: (c._id as string).split(':')[2]! });
     }
     const stage = (what: string) => process.stderr.write(`  … ${what}\n`);
-    stage('comparing fast and naive answers');
-    // Equal answers first (on a few samples).
-    for (const q of queries.slice(0, Math.min(3, NAIVE_SAMPLES))) {
-      const fast = await lookupCustomer(scope, q);
-      const naive = await naiveLookupCustomer(scope, q);
-      if (JSON.stringify(fast) !== JSON.stringify(naive)) throw new Error(`lookup differs for ${JSON.stringify(q)}`);
-      const id = fast.kind === 'found' ? fast.customer.id : fast.kind === 'ambiguous' ? fast.candidates[0]!.id : null;
-      if (!id) continue;
-      const a = await buildCustomerSummary(scope, id, { now: NOW });
-      const b = await naiveCustomerSummary(scope, id, { now: NOW });
-      if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`summary differs for ${id}`);
-    }
-    stage('digest, fast and naive');
-    const [, fd] = await time(() => buildDigest(scope, { now: NOW }));
-    const [naiveDigestMs, nd] = await time(() => naiveDigest(scope, { now: NOW }));
-    if (JSON.stringify(fd) !== JSON.stringify(nd)) throw new Error('digest differs from the naive scan');
-    console.log('fast and naive answers agree (lookup, summary, digest)');
-
+    const idOf = (found: Awaited<ReturnType<typeof lookupCustomer>>): string | null =>
+      found.kind === 'found' ? found.customer.id : found.kind === 'ambiguous' ? found.candidates[0]!.id : null;
     const history = async (q: CustomerQuery, lookup: typeof lookupCustomer, summary: typeof buildCustomerSummary) => {
       const found = await lookup(scope, q);
-      const id = found.kind === 'found' ? found.customer.id : found.kind === 'ambiguous' ? found.candidates[0]!.id : null;
-      if (id) await summary(scope, id, { now: NOW });
+      const id = idOf(found);
+      return { found, summary: id ? await summary(scope, id, { now: NOW }) : null };
     };
+    // The naive runs are timed and their answers compared with the fast path's: the numbers are for equal answers.
+    stage(`naive /history (${NAIVE_SAMPLES} samples), compared with the fast answers`);
+    const naiveTimes: number[] = [];
+    for (const q of queries.slice(0, NAIVE_SAMPLES)) {
+      const [ms, naive] = await time(() => history(q, naiveLookupCustomer, naiveCustomerSummary));
+      naiveTimes.push(ms);
+      const fast = await history(q, lookupCustomer, buildCustomerSummary);
+      if (JSON.stringify(fast.found) !== JSON.stringify(naive.found)) throw new Error(`lookup differs for ${JSON.stringify(q)}`);
+      if (JSON.stringify(fast.summary) !== JSON.stringify(naive.summary)) throw new Error(`summary differs for ${JSON.stringify(q)}`);
+    }
+    const naiveDigestTimes: number[] = [];
+    if (NAIVE_SAMPLES > 0) {
+      stage('naive digest, compared with the fast one');
+      const [naiveDigestMs, nd] = await time(() => naiveDigest(scope, { now: NOW }));
+      naiveDigestTimes.push(naiveDigestMs);
+      const fd = await buildDigest(scope, { now: NOW });
+      if (JSON.stringify(fd) !== JSON.stringify(nd)) throw new Error('digest differs from the naive scan');
+      console.log(`fast and naive answers agree (lookup and summary on ${NAIVE_SAMPLES} queries, digest)`);
+    }
+    if (TRACE) await trace(async () => void (await history(queries[0]!, lookupCustomer, buildCustomerSummary)), async () => void (await buildDigest(scope, { now: NOW })));
+    const loadBefore = os.loadavg();
     stage('timing /history');
     const fastTimes: number[] = [];
     for (const q of queries) fastTimes.push((await time(() => history(q, lookupCustomer, buildCustomerSummary)))[0]);
-    const naiveTimes: number[] = [];
-    for (const q of queries.slice(0, NAIVE_SAMPLES)) naiveTimes.push((await time(() => history(q, naiveLookupCustomer, naiveCustomerSummary)))[0]);
     stage('timing the digest');
     const digestTimes: number[] = [];
-    for (let i = 0; i < 20; i++) digestTimes.push((await time(() => buildDigest(scope, { now: NOW })))[0]);
-    const naiveDigestTimes = [naiveDigestMs];
+    for (let i = 0; i < DIGEST_SAMPLES; i++) digestTimes.push((await time(() => buildDigest(scope, { now: NOW })))[0]);
+    const loadAfter = os.loadavg();
+    console.log(`load average: ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before timing, ${loadAfter.map((x) => x.toFixed(2)).join(' ')} after (${os.cpus().length} cores)`);
 
     const f = stats(fastTimes);
-    const n = stats(naiveTimes);
+    const n = naiveTimes.length ? stats(naiveTimes) : { n: 0, median: NaN, p95: NaN };
     const d = stats(digestTimes);
-    const nd2 = stats(naiveDigestTimes);
+    const nd2 = naiveDigestTimes.length ? stats(naiveDigestTimes) : { n: 0, median: NaN, p95: NaN };
     console.log('');
     console.log(`| measure | samples | median ms | p95 ms |`);
     console.log(`|---|---|---|---|`);
@@ -330,7 +443,7 @@ async function main(): Promise<void> {
     console.log(`| digest build (${weekMessages} msgs in week), counters | ${d.n} | ${d.median} | ${d.p95} |`);
     console.log(`| digest build, naive scan | ${nd2.n} | ${nd2.median} | ${nd2.p95} |`);
   } finally {
-    if (!KEEP && !REUSE) await mongoose.connection.dropDatabase().catch(() => undefined);
+    if (!KEEP && !REUSE && !LOAD_ONLY) await mongoose.connection.dropDatabase().catch(() => undefined);
     await mongoose.disconnect();
   }
 }
