@@ -48,6 +48,8 @@ export interface NeedsTrainingOptions {
   clauseFloor?: number;
   /** Needs below this confidence are dropped (logistic model; default 0.35). */
   minConfidence?: number;
+  /** Fits averaged per logistic model (each on its own shuffled order; default 3). */
+  fits?: number;
   /** Share of need examples that get a copy with a few words of a random no-need text around them. */
   context?: number;
   mainL2?: number;
@@ -161,10 +163,11 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
     }
   }
 
+  const fits = opts.fits ?? 3;
   let params: NeedsParams;
   if (opts.mainKind !== 'bayes') {
     const base = extractParams(null, [], vocabulary, { threshold: data.taxonomy.threshold, ...opts });
-    params = { ...base, ...fitSoftmax(examples, opts, r), logistic: true, minConfidence: opts.minConfidence ?? 0.35, clausesFirst: opts.clausesFirst ?? true, clauseFloor: opts.clauseFloor ?? 0.5 };
+    params = { ...base, ...averaged(fits, () => fitSoftmax(examples, opts, r)), logistic: true, minConfidence: opts.minConfidence ?? 0.35, clausesFirst: opts.clausesFirst ?? true, clauseFloor: opts.clauseFloor ?? 0.5 };
   } else {
     const { classifier, featureNames } = fitBayes(examples);
     params = extractParams(classifier, featureNames, vocabulary, { threshold: data.taxonomy.threshold, ...opts });
@@ -177,7 +180,7 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
       const g = extractParams(gate.classifier, gate.featureNames, [], {});
       params.gate = { classes: g.classes, logPrior: g.logPrior, features: g.features, threshold: opts.gateThreshold ?? 0.5 };
     } else {
-      params.gate = { ...fitLogisticGate(examples, opts, r), threshold: opts.gateThreshold ?? 0.55 };
+      params.gate = { ...averaged(fits, () => fitLogisticGate(examples, opts, r)), threshold: opts.gateThreshold ?? 0.6 };
     }
   }
   return params;
@@ -309,6 +312,26 @@ export function fitSoftmax(
   const features: Record<string, number[]> = {};
   for (const [f, i] of index) features[f] = classes.map((_, c) => Math.round(w[i * K + c]! * 1e4) / 1e4);
   return { classes, logPrior: [...b].map((v) => Math.round(v * 1e4) / 1e4), logUnseen: classes.map(() => 0), features };
+}
+
+/**
+ * The mean of `n` fits of a linear model (each on its own shuffled order): the weights vary less with the order
+ * and with small changes to the data than one fit's.
+ */
+function averaged<T extends { logPrior: number[]; features: Record<string, number[]> }>(n: number, fit: () => T): T {
+  const fits = Array.from({ length: n }, fit);
+  if (n === 1) return fits[0]!;
+  const width = fits[0]!.logPrior.length;
+  const features: Record<string, number[]> = {};
+  for (const f of fits) {
+    for (const [k, row] of Object.entries(f.features)) {
+      const acc = (features[k] ??= new Array<number>(width).fill(0));
+      for (let i = 0; i < width; i++) acc[i]! += row[i]! / n;
+    }
+  }
+  for (const row of Object.values(features)) for (let i = 0; i < width; i++) row[i] = Math.round(row[i]! * 1e4) / 1e4;
+  const logPrior = fits[0]!.logPrior.map((_, i) => Math.round((fits.reduce((s, f) => s + f.logPrior[i]!, 0) / n) * 1e4) / 1e4);
+  return { ...fits[0]!, logPrior, features };
 }
 
 function fitBayes(examples: Array<{ features: string[]; label: string }>): { classifier: InstanceType<typeof natural.BayesClassifier>; featureNames: string[] } {
