@@ -1,9 +1,15 @@
 // Tags the current revision of a message and moves the counters by exactly the change it makes.
 //
-// Exactly once, without transactions (FerretDB has none): the change is first written on the message as
-// `pending` (with an operation id), then applied to each counter document with a filter that skips documents
-// that already hold that operation id, then recorded as `counted`. A job that dies anywhere in between is
-// retried and finishes the same pending change, so no counter is moved twice or missed.
+// Exactly once, without transactions (FerretDB has none), in two phases:
+//  1. the change is written on the message as `pending` (with an operation id);
+//  2. it is applied to each counter document with a filter that skips documents already holding that
+//     operation id in `ops` (the same update pushes it);
+//  3. the message records it as `counted` and marks the pending change `applied`;
+//  4. the operation id is pulled from each counter document again, and `pending` is cleared.
+// A job that dies anywhere is retried and finishes the same pending change: before step 3 the ids still on
+// the documents tell which were moved, after it nothing is applied again. Because an id leaves a document
+// only once the message says the change is applied, `ops` holds just the changes in flight — a retry long
+// after a crash (a stalled job, a burst of other messages on the same weekly rollup) is still recognised.
 import { createHash } from 'node:crypto';
 import { withDocLock } from '../db/doc-lock.js';
 import type { Logger } from '../logger.js';
@@ -47,6 +53,8 @@ export type TagMessageStatus = 'tagged' | 'already-counted' | 'missing';
 
 interface Pending {
   opId: string;
+  /** Set once every counter document has the change (step 3); what is left is pulling the ids. */
+  applied?: boolean;
   rev: number;
   delta: Delta;
   contribution: Contribution;
@@ -162,17 +170,29 @@ export class MessageTagger {
 
   private async finish(messageKey: string, pending: Pending): Promise<void> {
     const { delta, opId } = pending;
-    if (delta.conversationId) await applyOnce(Conversation.collection, delta.conversationId, opId, delta.conversation);
-    if (delta.customerId) await applyOnce(Customer.collection, delta.customerId, opId, delta.customer);
-    if (delta.rollup.length > 0) {
-      const [platform, workspaceId] = messageKey.split(':') as [MessageDoc['platform'], string];
-      await this.ensureRollup(delta.rollupId, platform, workspaceId, pending.week, pending.timeZone);
-      await applyOnce(WeeklyRollup.collection, delta.rollupId, opId, delta.rollup);
+    // Different documents, each written under its own lock (never two held at once): safe to run together.
+    const targets: Array<[Collection, string]> = [];
+    if (delta.conversationId && delta.conversation.length > 0) targets.push([Conversation.collection, delta.conversationId]);
+    if (delta.customerId && delta.customer.length > 0) targets.push([Customer.collection, delta.customerId]);
+    if (delta.rollup.length > 0) targets.push([WeeklyRollup.collection, delta.rollupId]);
+    if (!pending.applied) {
+      const rollup = async () => {
+        const [platform, workspaceId] = messageKey.split(':') as [MessageDoc['platform'], string];
+        await this.ensureRollup(delta.rollupId, platform, workspaceId, pending.week, pending.timeZone);
+        await applyOnce(WeeklyRollup.collection, delta.rollupId, opId, delta.rollup);
+      };
+      await Promise.all([
+        delta.conversationId ? applyOnce(Conversation.collection, delta.conversationId, opId, delta.conversation) : null,
+        delta.customerId ? applyOnce(Customer.collection, delta.customerId, opId, delta.customer) : null,
+        delta.rollup.length > 0 ? rollup() : null,
+      ]);
+      await Message.collection.updateOne(
+        { _id: messageKey as never, 'pending.opId': opId },
+        { $set: { counted: { rev: pending.rev, contribution: pending.contribution, timeZone: pending.timeZone } satisfies Counted, 'pending.applied': true } },
+      );
     }
-    await Message.collection.updateOne(
-      { _id: messageKey as never, 'pending.opId': opId },
-      { $set: { counted: { rev: pending.rev, contribution: pending.contribution, timeZone: pending.timeZone } satisfies Counted, pending: null } },
-    );
+    await Promise.all(targets.map(([collection, id]) => releaseOp(collection, id, opId)));
+    await Message.collection.updateOne({ _id: messageKey as never, 'pending.opId': opId }, { $set: { pending: null } });
   }
 
   private async ensureRollup(id: string, platform: MessageDoc['platform'], workspaceId: string, week: string, timeZone: string): Promise<void> {
@@ -195,6 +215,11 @@ export class MessageTagger {
       }
     });
   }
+}
+
+/** Takes a finished operation's id off a counter document (phase 4 above). Idempotent. */
+export async function releaseOp(collection: Collection, id: string, opId: string): Promise<void> {
+  await withDocLock(collection.collectionName, id, () => collection.updateOne({ _id: id as never, ops: opId }, { $pull: { ops: opId } } as never));
 }
 
 /** Adds the increments to one document unless it already holds the operation id (then it is a retry). */

@@ -11,8 +11,12 @@ export type SentimentLabel = (typeof SENTIMENT_LABELS)[number];
 export const CONVERSATION_STATUSES = ['open', 'answered', 'resolved'] as const;
 export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
 
-/** How many applied counter operations a document remembers, to make each one exactly-once. */
-export const OPS_MEMORY = 64;
+/**
+ * A safety cap on the operation ids a counter document holds. Every writer pulls its id again once the change
+ * is recorded elsewhere (src/counters/tag-message.ts), so `ops` normally holds only changes in flight. The cap
+ * works on MongoDB only: FerretDB 1.24 accepts `$slice` in `$push` and ignores it.
+ */
+export const OPS_MEMORY = 256;
 
 const options = { versionKey: false, minimize: false } as const;
 

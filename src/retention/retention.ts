@@ -7,7 +7,7 @@
 // Conversations whose every message is gone are deleted too, with their entries in the history projections.
 import { withDocLock } from '../db/doc-lock.js';
 import { Conversation, Customer, Message, WeeklyRollup } from '../db/models.js';
-import { applyOnce, operationId } from '../counters/tag-message.js';
+import { applyOnce, operationId, releaseOp } from '../counters/tag-message.js';
 import { contributionDelta, safeKey, type Contribution, type Delta } from '../counters/contribution.js';
 import { customerConversations, sets } from '../history/store.js';
 import { setIds, shardOf, syncConversation, syncCustomerView } from '../history/projection.js';
@@ -22,6 +22,7 @@ export interface RetentionResult {
 
 interface PendingOp {
   opId: string;
+  applied?: boolean;
   rev: number;
   delta: Delta;
   contribution: Contribution;
@@ -58,8 +59,9 @@ export async function retireMessage(key: string): Promise<boolean> {
     if (!msg) return false;
     let counted: Contribution | null = msg.counted?.contribution ?? null;
     if (msg.pending) {
-      // A tag or retention operation died half-way: finish it (the guard skips targets that have it).
-      await applyDelta(msg.pending.opId, msg.pending.delta);
+      // A tag or retention operation died half-way: finish it (the guard skips targets that have it). A tag
+      // change marked applied is in every counter already (its ids may be pulled off some): not again.
+      if (!msg.pending.applied) await applyDelta(msg.pending.opId, msg.pending.delta);
       counted = msg.pending.contribution;
     }
     if (counted && !msg.pending?.opId.startsWith('ret-')) {
@@ -71,6 +73,15 @@ export async function retireMessage(key: string): Promise<boolean> {
       };
       await Message.collection.updateOne({ _id: key as never }, { $set: { pending: retraction, counted: { rev: msg.rev, contribution: counted, timeZone: msg.counted?.timeZone ?? 'UTC' } } });
       await applyDelta(retraction.opId, retraction.delta);
+      await Message.collection.deleteOne({ _id: key as never });
+      // The message is gone, so nothing retries the retraction: its id can leave the counter documents.
+      const d = retraction.delta;
+      await Promise.all([
+        d.conversationId && d.conversation.length > 0 ? releaseOp(Conversation.collection, d.conversationId, retraction.opId) : null,
+        d.customerId && d.customer.length > 0 ? releaseOp(Customer.collection, d.customerId, retraction.opId) : null,
+        d.rollup.length > 0 ? releaseOp(WeeklyRollup.collection, d.rollupId, retraction.opId) : null,
+      ]);
+      return true;
     }
     await Message.collection.deleteOne({ _id: key as never });
     return true;
