@@ -148,7 +148,7 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
   }
   const context = opts.context ?? 1;
   if (context > 0) {
-    // A need stated among other words is still that need ("an invoice with my company name on it for expenses"):
+    // A need stated among other words is still that need ("Do you deliver on weekends?", "unsubscribed 3 times"):
     // some need examples get a few words of a random no-need text before or after them, so words that only the
     // no-need texts have do not outweigh the need's own words.
     const noneDocs = docs.filter((d) => d.label === NONE && d.words.length >= 2);
