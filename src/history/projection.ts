@@ -10,7 +10,7 @@ import { Conversation, Customer, WeeklyRollup, type Platform } from '../db/model
 import { withDocLock } from '../db/doc-lock.js';
 import { nameKey } from '../capture/keys.js';
 import { safeKey } from '../counters/contribution.js';
-import type { CountedMessage } from '../counters/tag-message.js';
+import { releaseOp, type CountedMessage } from '../counters/tag-message.js';
 import { isoWeekKey } from '../time/week.js';
 import { labelFor } from '../nlp/sentiment.js';
 import type { Logger } from '../logger.js';
@@ -271,6 +271,8 @@ export async function countActivity(m: CountedMessage): Promise<void> {
     }
   });
   await sets(markerId).updateOne({ _id: markerId as never }, { $set: { done: true } });
+  // The marker now says it is counted, so the rollup need not remember the operation (see tag-message.ts).
+  await releaseOp(WeeklyRollup.collection, rollupId, opId);
 }
 
 function namePrefixes(key: string): string[] {
