@@ -21,6 +21,13 @@ const CONVERSATION_FIELDS = [
 ] as const;
 const CUSTOMER_SET_FIELDS = ['external', 'name', 'nameKey', 'email', 'company'] as const;
 
+/**
+ * Documents per cursor batch of the snapshot reads (small projected documents): FerretDB answers each
+ * getMore slowly, and with the driver's default batches a scan of 10,000 messages measured 17.6 s against
+ * 11.1 s in batches of 10,000 (same load).
+ */
+const SCAN_BATCH = 10_000;
+
 /** Reads what is stored for the channels and authors of an import (one query per collection and workspace). */
 export async function loadSnapshot(records: ImportRecord[]): Promise<Snapshot> {
   const byWorkspace = new Map<string, { platform: string; workspaceId: string; channels: Set<string> }>();
@@ -33,21 +40,46 @@ export async function loadSnapshot(records: ImportRecord[]): Promise<Snapshot> {
     if (msg.author?.role === 'customer' && typeof msg.author.userId === 'string') identities.add(identityKey(msg.platform, msg.workspaceId, msg.author.userId));
   }
   const snapshot: Snapshot = { messages: new Map(), conversations: new Map(), customerByIdentity: new Map() };
-  for (const w of byWorkspace.values()) {
+  // On FerretDB each query reads its whole collection, so: conversations and customers at once, then the
+  // messages of only those channels that have a stored conversation (every stored message belongs to a
+  // conversation of its channel, written before it by capture and by this importer). Importing channels new
+  // to the database thus never reads the messages collection.
+  const reads: Array<Promise<void>> = [];
+  const projection = Object.fromEntries(CONVERSATION_FIELDS.map((f) => [f, 1]));
+  const storedChannels = new Map<string, Set<string>>();
+  for (const [k, w] of byWorkspace) {
     const filter = { platform: w.platform, workspaceId: w.workspaceId, channelId: { $in: [...w.channels] } };
-    const msgs = Message.collection.find(filter, { projection: { _id: 1, conversationId: 1, rev: 1, needsTagging: 1 } });
-    for await (const m of msgs) {
-      snapshot.messages.set(m._id as unknown as string, { conversationId: m.conversationId ?? null, rev: m.rev ?? 0, needsTagging: m.needsTagging === true });
-    }
-    const projection = Object.fromEntries(CONVERSATION_FIELDS.map((f) => [f, 1]));
-    for await (const c of Conversation.collection.find(filter, { projection })) snapshot.conversations.set(c._id as unknown as string, c as unknown as Doc);
+    const seen = new Set<string>();
+    storedChannels.set(k, seen);
+    reads.push(
+      (async () => {
+        for await (const c of Conversation.collection.find(filter, { projection, batchSize: SCAN_BATCH })) {
+          snapshot.conversations.set(c._id as unknown as string, c as unknown as Doc);
+          seen.add(c.channelId as string);
+        }
+      })(),
+    );
   }
   if (identities.size > 0) {
-    const found = Customer.collection.find({ 'identities.key': { $in: [...identities] } }, { projection: { _id: 1, identities: 1 } });
-    for await (const c of found) {
-      for (const ident of (c.identities ?? []) as Array<{ key?: string }>) {
-        if (ident.key && identities.has(ident.key) && !snapshot.customerByIdentity.has(ident.key)) snapshot.customerByIdentity.set(ident.key, c._id as unknown as string);
-      }
+    reads.push(
+      (async () => {
+        const found = Customer.collection.find({ 'identities.key': { $in: [...identities] } }, { projection: { _id: 1, identities: 1 }, batchSize: SCAN_BATCH });
+        for await (const c of found) {
+          for (const ident of (c.identities ?? []) as Array<{ key?: string }>) {
+            if (ident.key && identities.has(ident.key) && !snapshot.customerByIdentity.has(ident.key)) snapshot.customerByIdentity.set(ident.key, c._id as unknown as string);
+          }
+        }
+      })(),
+    );
+  }
+  await Promise.all(reads);
+  for (const [k, w] of byWorkspace) {
+    const channels = [...storedChannels.get(k)!];
+    if (channels.length === 0) continue;
+    const filter = { platform: w.platform, workspaceId: w.workspaceId, channelId: { $in: channels } };
+    const msgs = Message.collection.find(filter, { projection: { _id: 1, conversationId: 1, rev: 1, needsTagging: 1 }, batchSize: SCAN_BATCH });
+    for await (const m of msgs) {
+      snapshot.messages.set(m._id as unknown as string, { conversationId: m.conversationId ?? null, rev: m.rev ?? 0, needsTagging: m.needsTagging === true });
     }
   }
   return snapshot;
@@ -69,6 +101,28 @@ async function insertAll(collection: Collection, docs: Doc[]): Promise<Set<numbe
     }
   }
   return dup;
+}
+
+/**
+ * Inserts docs in chunks with up to `inFlight` chunks written at once (the server overlaps one chunk's
+ * parsing with another's write); calls `done` with each chunk and the indexes in it that already existed.
+ */
+async function insertChunks(
+  collection: Collection,
+  docs: Doc[],
+  chunk: number,
+  inFlight: number,
+  done: (chunkDocs: Doc[], dup: Set<number>) => Promise<void> | void,
+): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < docs.length) {
+      const part = docs.slice(next, next + chunk);
+      next += chunk;
+      await done(part, await insertAll(collection, part));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, inFlight) }, lane));
 }
 
 export interface TagItem {
@@ -98,6 +152,8 @@ export interface ExecuteOptions {
   log: Logger;
   now: Date;
   chunkSize?: number;
+  /** Chunks written at once (default 3). */
+  inFlight?: number;
   onProgress?: (p: WriteProgress) => void;
 }
 
@@ -111,7 +167,8 @@ export interface ExecuteResult {
 }
 
 export async function executePlan(plan: ImportPlan, opts: ExecuteOptions): Promise<ExecuteResult> {
-  const chunk = opts.chunkSize ?? 2000;
+  const chunk = opts.chunkSize ?? 1000;
+  const inFlight = opts.inFlight ?? 3;
   const result: ExecuteResult = { timings: {}, stored: 0, raced: 0, notQueued: 0 };
   let mark = Date.now();
   const lap = (step: string): void => {
@@ -126,16 +183,15 @@ export async function executePlan(plan: ImportPlan, opts: ExecuteOptions): Promi
   }
 
   lap('workspaces');
-  for (let i = 0; i < plan.newCustomers.length; i += chunk) {
-    const docs = plan.newCustomers.slice(i, i + chunk);
-    for (const idx of await insertAll(Customer.collection, docs)) {
+  await insertChunks(Customer.collection, plan.newCustomers, chunk, inFlight, async (docs, dup) => {
+    for (const idx of dup) {
       const d = docs[idx]!;
       const set = Object.fromEntries(CUSTOMER_SET_FIELDS.filter((f) => f in d).map((f) => [f, d[f]]));
       await withDocLock('customers', d._id, () =>
         Customer.collection.updateOne({ _id: d._id as never }, { $set: set, $min: { firstContactAt: d.firstContactAt }, $max: { lastContactAt: d.lastContactAt } }),
       );
     }
-  }
+  });
   for (const u of plan.customerUpdates) {
     await withDocLock('customers', u.id, () =>
       Customer.collection.updateOne({ _id: u.id as never }, { $set: u.set, $min: { firstContactAt: u.firstContactAt }, $max: { lastContactAt: u.lastContactAt } }),
@@ -143,9 +199,10 @@ export async function executePlan(plan: ImportPlan, opts: ExecuteOptions): Promi
   }
 
   lap('customers');
-  for (let i = 0; i < plan.newConversations.length; i += chunk) {
-    const docs = plan.newConversations.slice(i, i + chunk);
-    for (const idx of await insertAll(Conversation.collection, docs)) {
+  // Conversations are all written before the first message that points at them (an interrupted import
+  // leaves at worst conversations that the next import's messages join, never messages without one).
+  await insertChunks(Conversation.collection, plan.newConversations, chunk, inFlight, async (docs, dup) => {
+    for (const idx of dup) {
       // Opened meanwhile by live capture: move its times the way the live path would.
       const d = docs[idx]!;
       opts.log.warn({ conversationId: d._id }, 'conversation created by live capture during the import; merged');
@@ -158,7 +215,7 @@ export async function executePlan(plan: ImportPlan, opts: ExecuteOptions): Promi
         }
       });
     }
-  }
+  });
   for (const u of plan.conversationUpdates) {
     await withDocLock('conversations', u.id, async () => {
       for (const op of u.ops) await Conversation.collection.updateOne({ _id: u.id as never, ...op.filter }, op.update);
@@ -169,23 +226,21 @@ export async function executePlan(plan: ImportPlan, opts: ExecuteOptions): Promi
   // those of the channels imported so live capture seeds them again from the conversations as they are now.
   await forgetRuns(plan.checkpoints);
   lap('conversations');
-  // A chunk's tag jobs go to Redis while the next chunk goes to MongoDB (one enqueue in flight at a time).
-  let enqueuing: Promise<void> = Promise.resolve();
-  for (let i = 0; i < plan.newMessages.length; i += chunk) {
-    const docs = plan.newMessages.slice(i, i + chunk);
-    const dup = await insertAll(Message.collection, docs);
+  // Several chunks go to MongoDB at once; each chunk's tag jobs go to Redis as soon as it is stored.
+  const enqueues: Array<Promise<void>> = [];
+  await insertChunks(Message.collection, plan.newMessages, chunk, inFlight, (docs, dup) => {
     const stored = docs.filter((_, idx) => !dup.has(idx));
     result.stored += stored.length;
     result.raced += dup.size;
-    lap('messages');
-    await enqueuing;
-    lap('enqueue (waiting on Redis)');
-    enqueuing = enqueueTags(opts.queues, stored.map((d) => ({ messageKey: d._id, rev: 0 })), opts.log).then((ok) => {
-      if (!ok) result.notQueued += stored.length;
-    });
+    enqueues.push(
+      enqueueTags(opts.queues, stored.map((d) => ({ messageKey: d._id, rev: 0 })), opts.log).then((ok) => {
+        if (!ok) result.notQueued += stored.length;
+      }),
+    );
     opts.onProgress?.({ stored: result.stored, duplicates: plan.duplicates + result.raced });
-  }
-  await enqueuing;
+  });
+  lap('messages');
+  await Promise.all(enqueues);
   lap('enqueue (waiting on Redis)');
 
   for (const c of plan.checkpoints) {
@@ -201,10 +256,16 @@ export async function executePlan(plan: ImportPlan, opts: ExecuteOptions): Promi
       ),
     );
   }
+  const retags: Array<Promise<void>> = [];
   for (let i = 0; i < plan.retag.length; i += chunk) {
     const items = plan.retag.slice(i, i + chunk).map((r) => ({ messageKey: r.key, rev: r.rev }));
-    if (!(await enqueueTags(opts.queues, items, opts.log))) result.notQueued += items.length;
+    retags.push(
+      enqueueTags(opts.queues, items, opts.log).then((ok) => {
+        if (!ok) result.notQueued += items.length;
+      }),
+    );
   }
+  await Promise.all(retags);
   lap('checkpoints and re-enqueue');
   return result;
 }

@@ -50,6 +50,8 @@ export interface RunImportOptions {
   /** The same text filter the CaptureService given here applies (e.g. secret redaction), for the bulk path. */
   textFilter?: (text: string) => string;
   chunkSize?: number;
+  /** Insert chunks written at once (bulk path; default 3). */
+  inFlight?: number;
   onProgress?: (p: ImportProgress) => void;
 }
 
@@ -118,6 +120,7 @@ export async function runImport(content: ExportContent, opts: RunImportOptions):
       log: opts.log,
       now: now(),
       ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
+      ...(opts.inFlight ? { inFlight: opts.inFlight } : {}),
       onProgress: (p) => {
         counts.stored = p.stored;
         counts.duplicates = p.duplicates;

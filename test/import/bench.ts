@@ -1,17 +1,19 @@
-// Import speed on this machine: `npx tsx test/import/bench.ts [messages]` (MONGO_URL, REDIS_URL as for tests).
+// Import speed on this machine: `npx tsx test/import/bench.ts [messages] [capture slice] [--compare]`
+// (MONGO_URL, REDIS_URL as for tests; IMPORT_IN_FLIGHT, IMPORT_CHUNK override the writer's defaults).
 // Writes a synthetic Slack export (day files) to a temporary folder, then in one run measures, each on an
-// empty database: the bulk import (read → plan → insert → enqueue), a plain insertMany of the same number of
-// message documents (the storage's ceiling), capture one by one through CaptureService (on a slice), and a
-// re-import of everything (all duplicates).
+// empty database: the bulk import (read → plan → insert → enqueue), a re-import of everything (all
+// duplicates), plain insertMany of the same documents with the same indexes (the storage's ceiling), and
+// capture one by one through CaptureService (on a slice). --compare also imports, alternately, with the
+// writer's previous settings (every index as on MongoDB, one chunk at a time) and the current ones.
+// Prints the load average and the import's peak RSS beside the figures.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { CaptureService } from '../../src/capture/capture.js';
-import { connectMongo, ensureIndexes } from '../../src/db/connection.js';
+import { connectMongo, ensureIndexes, serverInfo } from '../../src/db/connection.js';
 import { setupDocLocks } from '../../src/db/doc-lock.js';
 
-import { Message } from '../../src/db/models.js';
 import { runImport } from '../../src/import/run.js';
 import { readSlackExport } from '../../src/import/slack-export.js';
 import { openExport } from '../../src/import/source.js';
@@ -19,8 +21,12 @@ import { createLogger } from '../../src/logger.js';
 import { Queues } from '../../src/queue.js';
 import { syntheticExport } from './synthetic.js';
 
-const N = Number(process.argv[2] ?? 20_000);
-const CAPTURE_N = Math.min(N, Number(process.argv[3] ?? 100));
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const compare = process.argv.includes('--compare');
+const N = Number(args[0] ?? 20_000);
+const CAPTURE_N = Math.min(N, Number(args[1] ?? 100));
+const inFlight = process.env.IMPORT_IN_FLIGHT ? Number(process.env.IMPORT_IN_FLIGHT) : undefined;
+const chunkSize = process.env.IMPORT_CHUNK ? Number(process.env.IMPORT_CHUNK) : undefined;
 const mongoUrl = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27018/sh';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = createLogger('error');
@@ -55,43 +61,105 @@ for (const [file, items] of byFile) {
 await connectMongo(mongoUrl, log, { dbName: `bench_import_${process.pid}` });
 const release = await setupDocLocks({ redisUrl, prefix, log });
 const queues = new Queues({ redisUrl, prefix, log });
-const fresh = async (): Promise<void> => {
+const fresh = async (allIndexes = false): Promise<void> => {
   await mongoose.connection.dropDatabase();
-  await ensureIndexes();
+  await ensureIndexes({ all: allIndexes });
   await queues.tag.obliterate({ force: true });
 };
-const opts = (capture: CaptureService) => ({ capture, queues, log, conversationWindowMinutes: 30, maxMessageChars: 100_000 });
+const opts = (capture: CaptureService) => ({
+  capture,
+  queues,
+  log,
+  conversationWindowMinutes: 30,
+  maxMessageChars: 100_000,
+  ...(inFlight ? { inFlight } : {}),
+  ...(chunkSize ? { chunkSize } : {}),
+});
+// Peak resident memory while an import runs (sampled every 20 ms).
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+const mib = (b: number): number => Math.round(b / 2 ** 20);
+const server = await serverInfo();
+const loadBefore = loadavg();
 const newCapture = (): CaptureService => new CaptureService({ queue: queues, log, conversationWindowMinutes: 30, maxMessageChars: 100_000 });
 const rows: Array<[string, number, number]> = [];
 
 try {
   await fresh();
+  const readOpts = { channels: [], configuredChannels: [], agentUsers: ['U0AGT0001', 'U0AGT0002', 'U0AGT0003'] };
   let t = Date.now();
-  const content = await readSlackExport(await openExport(dir), { channels: [], configuredChannels: [], agentUsers: ['U0AGT0001', 'U0AGT0002', 'U0AGT0003'] });
+  peakRss = process.memoryUsage().rss;
+  const content = await readSlackExport(await openExport(dir), readOpts);
   const bulk = await runImport(content, { ...opts(newCapture()), via: 'bulk' });
   if (bulk.rejections.length > 0) throw new Error(`bench data rejected: ${bulk.rejections[0]!.reason}`);
   rows.push([`bulk import (read files + plan + write + enqueue), ${bulk.stored} stored`, bulk.read, Date.now() - t]);
+  const importRss = peakRss;
   console.log('bulk import, ms per step:', JSON.stringify(bulk.timings));
 
   t = Date.now();
-  const again = await runImport(await readSlackExport(await openExport(dir), { channels: [], configuredChannels: [], agentUsers: ['U0AGT0001'] }), { ...opts(newCapture()), via: 'bulk' });
+  peakRss = process.memoryUsage().rss;
+  const again = await runImport(await readSlackExport(await openExport(dir), readOpts), { ...opts(newCapture()), via: 'bulk' });
+  if (again.stored !== 0) throw new Error(`re-import stored ${again.stored} messages again`);
   rows.push([`re-import (all ${again.duplicates} duplicates)`, again.read, Date.now() - t]);
+  const reimportRss = peakRss;
   console.log('re-import, ms per step:', JSON.stringify(again.timings));
 
-  // The ceiling: the same message documents (as stored) written with insertMany into an empty collection.
-  const docs = await mongoose.connection.db!.collection('messages').find({}).toArray();
-  // With the same indexes as the messages collection, so both pay the same index upkeep.
-  for (const [keys, options] of Message.schema.indexes()) await mongoose.connection.db!.collection('baseline').createIndex(keys as never, options as never);
-  t = Date.now();
-  for (let i = 0; i < docs.length; i += 2000) await mongoose.connection.db!.collection('baseline').insertMany(docs.slice(i, i + 2000), { ordered: false });
-  rows.push(['baseline: insertMany of the same message documents (same indexes)', docs.length, Date.now() - t]);
+  // The ceiling: the same documents (as stored) written with insertMany into empty collections with the
+  // indexes the stored collections have, so both pay the same index upkeep: the message documents one
+  // insertMany at a time, then every document the import wrote (messages, conversations, customers) with
+  // as many insertMany calls at a time as the importer.
+  const db = mongoose.connection.db!;
+  const written: Record<string, Array<Record<string, unknown>>> = {};
+  for (const name of ['messages', 'conversations', 'customers']) written[name] = await db.collection(name).find({}).toArray();
+  const baseline = async (names: string[], lanes: number, label: string): Promise<void> => {
+    const jobs: Array<{ name: string; part: Array<Record<string, unknown>> }> = [];
+    for (const name of names) {
+      const target = `baseline_${lanes}_${name}`;
+      for (const ix of await db.collection(name).listIndexes().toArray()) {
+        if (ix.name !== '_id_') await db.collection(target).createIndex(ix.key, { name: ix.name, ...(ix.unique ? { unique: true } : {}) });
+      }
+      for (let i = 0; i < written[name]!.length; i += 1000) jobs.push({ name: target, part: written[name]!.slice(i, i + 1000) });
+    }
+    t = Date.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: lanes }, async () => {
+        while (next < jobs.length) {
+          const job = jobs[next++]!;
+          await db.collection(job.name).insertMany(job.part, { ordered: false });
+        }
+      }),
+    );
+    rows.push([label, written.messages!.length, Date.now() - t]);
+  };
+  await baseline(['messages'], 1, 'baseline: insertMany of the same message docs, 1 call at a time');
+  const counts = `${written.messages!.length} + ${written.conversations!.length} + ${written.customers!.length}`;
+  await baseline(['customers', 'conversations', 'messages'], inFlight ?? 3, `baseline: insertMany of all ${counts} docs, ${inFlight ?? 3} at a time`);
+
+  if (compare) {
+    // The writer's previous settings (every index, one chunk of 2,000 at a time) against the current ones,
+    // alternately, each on an empty database: the machine's load drifts, so one pair proves little.
+    for (let round = 1; round <= 2; round++) {
+      for (const [label, all, o] of [
+        ['previous settings: every index, 1 chunk of 2,000 at a time', true, { inFlight: 1, chunkSize: 2000 }],
+        ['current settings', false, {}],
+      ] as const) {
+        await fresh(all);
+        t = Date.now();
+        const r = await runImport(await readSlackExport(await openExport(dir), readOpts), { ...opts(newCapture()), ...o, via: 'bulk' });
+        rows.push([`bulk import, ${label} (round ${round})`, r.read, Date.now() - t]);
+      }
+    }
+  }
 
   await fresh();
   const slice = { ...content, records: content.records.slice(0, CAPTURE_N) };
   t = Date.now();
   const one = await runImport(slice, { ...opts(newCapture()), via: 'capture' });
   rows.push([`capture one by one (CaptureService), first ${CAPTURE_N}`, one.read, Date.now() - t]);
+  console.log(`peak RSS: import ${mib(importRss)} MiB, re-import ${mib(reimportRss)} MiB`);
 } finally {
+  clearInterval(sampler);
   await mongoose.connection.dropDatabase().catch(() => undefined);
   await queues.tag.obliterate({ force: true }).catch(() => undefined);
   await queues.close();
@@ -99,6 +167,7 @@ try {
   await mongoose.disconnect();
   await rm(dir, { recursive: true, force: true });
 }
-const info = `${process.env.MONGO_URL ? 'MONGO_URL' : 'FerretDB on 127.0.0.1:27018'}, ${N} messages`;
-console.log(`import benchmark (${info})`);
+const info = `${server.ferretdb ? `FerretDB ${server.ferretdb}` : `MongoDB ${server.version}`}, ${N} messages, in flight ${inFlight ?? 3}`;
+const load = (l: number[]): string => l.map((x) => x.toFixed(2)).join(' ');
+console.log(`import benchmark (${info}); load average before ${load(loadBefore)}, after ${load(loadavg())}`);
 for (const [what, n, ms] of rows) console.log(`${what.padEnd(66)} ${String(n).padStart(7)} msgs ${(ms / 1000).toFixed(2).padStart(7)} s ${String(Math.round((n * 1000) / ms)).padStart(7)} msg/s`);
