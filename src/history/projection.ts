@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { Conversation, Customer, WeeklyRollup, type Platform } from '../db/models.js';
 import { withDocLock } from '../db/doc-lock.js';
-import { nameKey } from '../capture/keys.js';
+import { nameKey, rollupKey } from '../capture/keys.js';
 import { safeKey } from '../counters/contribution.js';
 import { releaseOp, type CountedMessage } from '../counters/tag-message.js';
 import { isoWeekKey } from '../time/week.js';
@@ -226,43 +226,103 @@ export async function syncNegative(customerId: string, conversationId: string, w
   });
 }
 
-/** Counts the customer once in the week's rollup, as new (first contact that week) or returning. */
+/** The customer's `first|<customer>` document (see countActivity). */
+export interface FirstDoc {
+  _id: string;
+  /** The week whose activity marker counts the customer as new (its first contact's week). */
+  w?: string;
+  /** Moves of a week's count from new to returning: pending (`mv`) and done (`fl`), by the week moved. */
+  mv?: Record<string, Flip>;
+  fl?: Record<string, Flip>;
+  /** Set by forget (src/privacy/forget.ts) before it undoes the moves: no move is applied or recorded after it. */
+  forgotten?: boolean;
+}
+
+/** A later week that counted the customer as new while an earlier week turned out to hold its first contact. */
+export interface Flip {
+  /** The earlier week, now counted as new. */
+  to: string;
+  /** The later week's rollup (`platform:workspace:week`) and its zone. */
+  r: string;
+  tz: string;
+}
+
+export const firstId = (customerId: string): string => `first|${customerId}`;
+/** The operation id of a week's count (`kind` +1) and of its move from new to returning. */
+export const activityOpId = (markerId: string): string => `act-${createHash('sha1').update(markerId).digest('hex').slice(0, 16)}`;
+export const flipOpId = (customerId: string, from: string, to: string): string =>
+  `actmv-${createHash('sha1').update(`${customerId}|${from}|${to}`).digest('hex').slice(0, 16)}`;
+
+const rollupInsert = (platform: Platform, workspaceId: string, week: string, timeZone: string) => ({
+  platform,
+  workspaceId,
+  week,
+  timeZone,
+  counts: { conversations: 0, messages: 0, customerMessages: 0, agentMessages: 0 },
+  needs: {},
+  sentiment: { sum: 0, count: 0, positive: 0, neutral: 0, negative: 0 },
+  channels: {},
+});
+
+type Marker = { kind?: string; done?: boolean };
+const readMarker = async (id: string): Promise<Marker | null> => (await sets(id).findOne({ _id: id as never })) as Marker | null;
+const readFirst = async (id: string): Promise<FirstDoc | null> => (await sets(id).findOne({ _id: id as never })) as FirstDoc | null;
+
+/**
+ * Counts the customer once in the week's rollup, as new (its first contact — earliest captured customer
+ * message, deleted or not — falls in that week, workspace zone) or returning; the same definition as the
+ * naive digest. Messages may be counted out of time order (a backfill or an import brings an earlier week
+ * after a later one counted the customer as new): `first|<customer>` keeps the week counted as new (`w`),
+ * and counting an earlier week as new moves the later one from new to returning (`mv`, then `fl` once done).
+ * Decisions are taken under that document's lock (so two weeks cannot both claim new); every rollup change
+ * is an $inc guarded by its own op id, applied under the rollup's lock only while the record of it does not
+ * yet say it is done, and released once it does. A week's count and its move commute, so a move may land
+ * before the week's own count. Holds at most one lock at a time (beside the message's).
+ */
 export async function countActivity(m: CountedMessage): Promise<void> {
   if (!m.customerId) return;
-  const markerId = setIds.activity(m.customerId, m.week);
-  let marker = (await sets(markerId).findOne({ _id: markerId as never })) as { kind?: string; done?: boolean } | null;
-  if (marker?.done) return;
+  const cid = m.customerId;
+  const markerId = setIds.activity(cid, m.week);
+  const fid = firstId(cid);
+  let marker = await readMarker(markerId);
   if (!marker) {
-    const c = await readCustomer(m.customerId);
-    const kind = c?.firstContactAt && isoWeekKey(c.firstContactAt, m.timeZone) === m.week ? 'new' : 'returning';
-    try {
-      await sets(markerId).insertOne({ _id: markerId as never, kind, done: false });
-      marker = { kind, done: false };
-    } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
-      marker = (await sets(markerId).findOne({ _id: markerId as never })) as { kind?: string; done?: boolean } | null;
-      if (!marker || marker.done) return;
-    }
+    marker = await withDocLock('history_sets', fid, async () => {
+      const again = await readMarker(markerId);
+      if (again) return again;
+      const f = await readFirst(fid);
+      const c = await readCustomer(cid);
+      const firstWeek = c?.firstContactAt ? isoWeekKey(c.firstContactAt, m.timeZone) : null;
+      // An earlier week already counted as new can only come from a change of the workspace zone.
+      const kind = firstWeek === m.week && !(f?.w && f.w < m.week) ? 'new' : 'returning';
+      if (kind === 'new' && f?.w !== m.week) {
+        const set: Record<string, unknown> = { w: m.week };
+        if (f?.w && !f.fl?.[f.w]) set[`mv.${f.w}`] = { to: m.week, r: rollupKey(m.platform, m.workspaceId, f.w), tz: m.timeZone } satisfies Flip;
+        await sets(fid).updateOne({ _id: fid as never }, { $set: set }, { upsert: true });
+      }
+      try {
+        await sets(markerId).insertOne({ _id: markerId as never, kind, done: false });
+        return { kind, done: false };
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err;
+        return readMarker(markerId);
+      }
+    });
   }
-  const rollupId = `${m.platform}:${m.workspaceId}:${m.week}`;
-  const opId = `act-${createHash('sha1').update(markerId).digest('hex').slice(0, 16)}`;
+  await settleFlips(cid);
+  if (!marker || marker.done) return;
+  const rollupId = rollupKey(m.platform, m.workspaceId, m.week);
+  const opId = activityOpId(markerId);
+  const kind = marker.kind === 'new' ? 'new' : 'returning';
   await withDocLock('weekly_rollups', rollupId, async () => {
+    // Another job of the customer's week may have counted it and released the id meanwhile.
+    if ((await readMarker(markerId))?.done) return;
     try {
       await WeeklyRollup.collection.updateOne(
         { _id: rollupId as never, ops: { $ne: opId } },
         {
-          $inc: { [`customers.${marker!.kind === 'new' ? 'new' : 'returning'}`]: 1 },
+          $inc: { [`customers.${kind}`]: 1 },
           $push: { ops: { $each: [opId], $slice: -OPS_MEMORY } },
-          $setOnInsert: {
-            platform: m.platform,
-            workspaceId: m.workspaceId,
-            week: m.week,
-            timeZone: m.timeZone,
-            counts: { conversations: 0, messages: 0, customerMessages: 0, agentMessages: 0 },
-            needs: {},
-            sentiment: { sum: 0, count: 0, positive: 0, neutral: 0, negative: 0 },
-            channels: {},
-          },
+          $setOnInsert: rollupInsert(m.platform, m.workspaceId, m.week, m.timeZone),
         } as never,
         { upsert: true },
       );
@@ -273,6 +333,39 @@ export async function countActivity(m: CountedMessage): Promise<void> {
   await sets(markerId).updateOne({ _id: markerId as never }, { $set: { done: true } });
   // The marker now says it is counted, so the rollup need not remember the operation (see tag-message.ts).
   await releaseOp(WeeklyRollup.collection, rollupId, opId);
+}
+
+/** Finishes the customer's pending moves from new to returning (idempotent; any job of the customer may run it). */
+export async function settleFlips(customerId: string): Promise<void> {
+  const fid = firstId(customerId);
+  const f = await readFirst(fid);
+  for (const [from, flip] of Object.entries(f?.mv ?? {})) {
+    const opId = flipOpId(customerId, from, flip.to);
+    const [platform, workspaceId] = flip.r.split(':') as [Platform, string];
+    await withDocLock('weekly_rollups', flip.r, async () => {
+      const now = await readFirst(fid);
+      if (!now?.mv?.[from] || now.fl?.[from] || now.forgotten) return; // done (and its id maybe released), or forgotten
+      try {
+        await WeeklyRollup.collection.updateOne(
+          { _id: flip.r as never, ops: { $ne: opId } },
+          {
+            $inc: { 'customers.new': -1, 'customers.returning': 1 },
+            $push: { ops: { $each: [opId], $slice: -OPS_MEMORY } },
+            $setOnInsert: rollupInsert(platform, workspaceId, from, flip.tz),
+          } as never,
+          { upsert: true },
+        );
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err;
+      }
+    });
+    const recorded = await withDocLock('history_sets', fid, async () => {
+      const res = await sets(fid).updateOne({ _id: fid, [`mv.${from}`]: { $exists: true }, forgotten: { $exists: false } } as never, { $set: { [`fl.${from}`]: flip }, $unset: { [`mv.${from}`]: '' } } as never);
+      return res.matchedCount > 0 || !!(await readFirst(fid))?.fl?.[from];
+    });
+    // Released only once recorded: a customer forgotten meanwhile leaves the id, which tells forget it was applied.
+    if (recorded) await releaseOp(WeeklyRollup.collection, flip.r, opId);
+  }
 }
 
 function namePrefixes(key: string): string[] {

@@ -7,14 +7,13 @@
 // Shared by the CLI (`support-history forget`) and the chat commands (`/customer forget`). Safe to run again
 // after a failure part-way: the customer, conversations and messages are deleted last, and every counter
 // change carries an operation id the target remembers.
-import { createHash } from 'node:crypto';
 import { tagJobId } from '../capture/keys.js';
 import { safeKey, type Contribution } from '../counters/contribution.js';
 import { withDocLock } from '../db/doc-lock.js';
 import { Conversation, Customer, Message, OPS_MEMORY, WeeklyRollup, type Platform } from '../db/models.js';
 import { forgetGroupMember } from '../history/link.js';
 import { readCustomer } from '../history/members.js';
-import { keyIds, PREFIX_CHARS, removeReply, setIds, shardOf, syncConversation } from '../history/projection.js';
+import { activityOpId, firstId, flipOpId, keyIds, PREFIX_CHARS, removeReply, setIds, shardOf, syncConversation, type FirstDoc } from '../history/projection.js';
 import { scopeKey } from '../history/scope.js';
 import { customerConversations, lookupKeys, sets } from '../history/store.js';
 import { nameKey } from '../capture/keys.js';
@@ -129,7 +128,7 @@ export async function forgetCustomer(customerId: string, opts: { log: Logger; ta
     const marker = (await sets(markerId).findOne({ _id: markerId as never })) as { kind?: string; done?: boolean } | null;
     if (!marker) continue;
     const rollupId = `${platformWs}:${week}`;
-    const countedOp = `act-${createHash('sha1').update(markerId).digest('hex').slice(0, 16)}`;
+    const countedOp = activityOpId(markerId);
     const undoOp = `forget-${countedOp}`;
     await withDocLock('weekly_rollups', rollupId, async () => {
       const rollup = (await WeeklyRollup.collection.findOne({ _id: rollupId as never }, { projection: { ops: 1 } })) as { ops?: string[] } | null;
@@ -143,6 +142,29 @@ export async function forgetCustomer(customerId: string, opts: { log: Logger; ta
     });
     await sets(markerId).deleteOne({ _id: markerId as never });
   }
+
+  // 1b. Moves of a week's count from new to returning (`first|<customer>`, see countActivity): marked forgotten
+  // in its lock first, so a job settling a move meanwhile either recorded it (done) or keeps its id on the rollup.
+  const fid = firstId(customerId);
+  const first = await withDocLock('history_sets', fid, async () => {
+    await sets(fid).updateOne({ _id: fid as never }, { $set: { forgotten: true } });
+    return (await sets(fid).findOne({ _id: fid as never })) as FirstDoc | null;
+  });
+  for (const [from, flip] of Object.entries({ ...first?.mv, ...first?.fl })) {
+    const flipOp = flipOpId(customerId, from, flip.to);
+    const undoOp = `forget-${flipOp}`;
+    await withDocLock('weekly_rollups', flip.r, async () => {
+      const rollup = (await WeeklyRollup.collection.findOne({ _id: flip.r as never }, { projection: { ops: 1 } })) as { ops?: string[] } | null;
+      if (!rollup || rollup.ops?.includes(undoOp)) return;
+      if (!first?.fl?.[from] && !rollup.ops?.includes(flipOp)) return; // never applied
+      await WeeklyRollup.collection.updateOne(
+        { _id: flip.r as never, ops: { $ne: undoOp } },
+        { $inc: { 'customers.new': 1, 'customers.returning': -1 }, $push: { ops: { $each: [undoOp], $slice: -OPS_MEMORY } } } as never,
+      );
+      adjusted.add(`r:${flip.r}`);
+    });
+  }
+  await withDocLock('history_sets', fid, () => sets(fid).deleteOne({ _id: fid as never }));
 
   // 2. Each message: retract what it counts (exactly once), delete it, drop its waiting tag job.
   let jobsRemoved = 0;
