@@ -10,7 +10,7 @@ import { MessageTagger } from '../src/counters/tag-message.js';
 import { historyProjector } from '../src/history/index.js';
 import { WeeklyRollup } from '../src/db/models.js';
 import { forgetCustomer } from '../src/privacy/forget.js';
-import { firstId } from '../src/history/projection.js';
+import { firstId, flipOpId, type FirstDoc } from '../src/history/projection.js';
 import { sets } from '../src/history/store.js';
 import { fixtureTagger, keyOf, msg, startHistoryPipeline, type HistoryPipeline } from './helpers/history-pipeline.js';
 
@@ -77,6 +77,34 @@ describe('new vs returning with late (backfilled) messages', () => {
     expect(after).toEqual(before);
     expect(await customers('2026-W46')).toEqual({ new: { current: 1, previous: 2 }, returning: { current: 3, previous: 1 } });
     expect(await customers('2026-W45')).toEqual({ new: { current: 2, previous: 1 }, returning: { current: 1, previous: 0 } });
+  });
+
+  it('finishes a move a crashed job left half-done, exactly once, from any job of the customer', async () => {
+    const D = 'slack:TLATE:UD';
+    const fid = firstId(D);
+    const from = '2026-W46';
+    const r = 'slack:TLATE:2026-W46';
+    const flip = ((await sets(fid).findOne({ _id: fid as never })) as FirstDoc | null)?.fl?.[from];
+    expect(flip).toEqual({ to: '2026-W45', r, tz: 'UTC' });
+    const op = flipOpId(D, from, '2026-W45');
+    const expected = { new: { current: 1, previous: 2 }, returning: { current: 3, previous: 1 } };
+    const workers = [0, 1].map(() => new MessageTagger({ tagger: fixtureTagger, log: p.env.log, defaultTimeZone: 'UTC', afterCount: historyProjector(p.env.log) }));
+    const pending = () => sets(fid).updateOne({ _id: fid as never }, { $unset: { [`fl.${from}`]: '' }, $set: { [`mv.${from}`]: flip } });
+    // 1. The job died after the rollup took the move (its id is still there), before the move was recorded.
+    await pending();
+    await WeeklyRollup.collection.updateOne({ _id: r as never }, { $push: { ops: op } } as never);
+    expect(await Promise.all(workers.map((w) => w.tagMessage(keyOf(d2))))).toEqual(['already-counted', 'already-counted']);
+    expect(await customers('2026-W46')).toEqual(expected);
+    // 2. The job died before the rollup took it.
+    await pending();
+    await WeeklyRollup.collection.updateOne({ _id: r as never }, { $inc: { 'customers.new': 1, 'customers.returning': -1 } });
+    expect(await Promise.all(workers.map((w) => w.tagMessage(keyOf(d2))))).toEqual(['already-counted', 'already-counted']);
+    expect(await workers[0]!.tagMessage(keyOf(d1))).toBe('already-counted');
+    expect(await customers('2026-W46')).toEqual(expected);
+    const f = (await sets(fid).findOne({ _id: fid as never })) as FirstDoc | null;
+    expect([f?.w, Object.keys(f?.mv ?? {}), f?.fl?.[from]]).toEqual(['2026-W45', [], flip]);
+    const rollups = await WeeklyRollup.collection.find({ workspaceId: 'TLATE' }, { projection: { ops: 1 } }).toArray();
+    expect(rollups.flatMap((x) => (x.ops ?? []) as string[])).toEqual([]);
   });
 
   it('forgetting a moved customer takes back both the count and the move', async () => {
