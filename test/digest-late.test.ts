@@ -118,3 +118,35 @@ describe('new vs returning with late (backfilled) messages', () => {
     expect(await customers('2026-W46')).toEqual({ new: { current: 1, previous: 1 }, returning: { current: 2, previous: 1 } });
   });
 });
+
+describe('new vs returning with every message captured newest first, tagged concurrently', () => {
+  const R = { platform: 'slack' as const, workspaceId: 'TRACE' };
+  // Tuesday to Thursday of each week.
+  const days: Record<string, string[]> = { W44: ['2026-10-27', '2026-10-28', '2026-10-29'], W45: ['2026-11-03', '2026-11-04', '2026-11-05'], W46: ['2026-11-10', '2026-11-11', '2026-11-12'] };
+  // Customer → weeks of its messages.
+  const spec: Record<string, string[]> = {
+    K1: ['W46', 'W45', 'W44'],
+    K2: ['W46', 'W44'],
+    K3: ['W45', 'W45', 'W46'],
+    K4: ['W46', 'W46', 'W46'],
+    K5: ['W44', 'W44', 'W46'],
+    K6: ['W45', 'W44', 'W44'],
+  };
+  const all = Object.entries(spec).flatMap(([user, ws], i) =>
+    ws.map((w, j) => msg({ ws: 'TRACE', user, name: user, text: 'need:bugs sent:0', at: `${days[w]![j]}T${String(10 + i).padStart(2, '0')}:0${j}:00Z`, channel: `C${user}`, channelName: 'support' })),
+  );
+
+  it('counts each customer new in its first week only, exactly, fast = naive', async () => {
+    await p.send(...[...all].sort((a, b) => b.ts.getTime() - a.ts.getTime()));
+    const customersOf = async (week: string) => {
+      const d = await buildDigest(R, { week, now: NOW });
+      expect(await naiveDigest(R, { week, now: NOW })).toEqual(d);
+      return d.customers;
+    };
+    // W44: K1, K2, K5, K6 new. W45: K3 new; K1, K6 return. W46: K4 new; K1, K2, K3, K5 return.
+    expect(await customersOf('2026-W46')).toEqual({ new: { current: 1, previous: 1 }, returning: { current: 4, previous: 2 } });
+    expect(await customersOf('2026-W45')).toEqual({ new: { current: 1, previous: 4 }, returning: { current: 2, previous: 0 } });
+    const rollups = await WeeklyRollup.collection.find({ workspaceId: 'TRACE' }, { projection: { ops: 1 } }).toArray();
+    expect(rollups.flatMap((x) => (x.ops ?? []) as string[])).toEqual([]);
+  });
+});
