@@ -7,9 +7,8 @@ import { briefOfWaitingDoc, toRef, trendOf, average } from '../history/assemble.
 import { dayWindows } from '../history/fast.js';
 import { readView } from '../history/members.js';
 import { setIds, SHARDS, type ConversationEntry } from '../history/projection.js';
-import { safeKey } from '../counters/contribution.js';
 import { scopeKey, validateScope } from '../history/scope.js';
-import { sets } from '../history/store.js';
+import { sets, viewIds, views } from '../history/store.js';
 import type { ConversationBrief, Scope } from '../history/types.js';
 import { assembleDigest, emptyWeek, MAX_AT_RISK, MAX_UNANSWERED, UNANSWERED_AFTER_MS, type AtRiskCandidate, type WeekFacts } from './assemble.js';
 import { resolveDigestWeek, type DigestOptions } from './naive.js';
@@ -114,12 +113,12 @@ export async function fastDigest(scope: Scope, opts: DigestOptions = {}): Promis
 
   const late = waiting.filter((w) => now.getTime() - new Date(w.since).getTime() > UNANSWERED_AFTER_MS);
   late.sort((a, b) => new Date(a.since).getTime() - new Date(b.since).getTime() || a.id.localeCompare(b.id));
-  // The briefs of the longest waits come from their customers' views (the set entry names the customer).
-  const lateViews = await Promise.all(late.slice(0, MAX_UNANSWERED).map((w) => (w.cu ? readView(w.cu) : null)));
+  // The briefs of the longest waits come from their brief copies (`b|<conversation>`).
+  const briefs = await Promise.all(late.slice(0, MAX_UNANSWERED).map((w) => views(viewIds.brief(w.id)).findOne({ _id: viewIds.brief(w.id) as never })));
   const unanswered: ConversationBrief[] = [];
-  for (const [i, v] of lateViews.entries()) {
+  for (const [i, d] of briefs.entries()) {
     const w = late[i]!;
-    const e = v?.conversations[safeKey(w.id)] as ConversationEntry | undefined;
+    const e = d?.e as ConversationEntry | undefined;
     if (!e || e.st !== 'open') continue;
     unanswered.push(
       briefOfWaitingDoc(

@@ -1,6 +1,6 @@
 // Reads a customer and the other identities it is linked with (all by _id).
 import { Customer } from '../db/models.js';
-import { customerConversations, groups, membershipId, type GroupDoc, type MembershipDoc } from './store.js';
+import { customerConversations, groups, membershipId, viewIds, views, type GroupDoc, type MembershipDoc } from './store.js';
 
 export interface RawCustomer {
   _id: string;
@@ -50,11 +50,15 @@ export interface CustomerView {
   conversations: Record<string, unknown>;
 }
 
-/** Reads a customer's view (one `_id` read in its partition); `withConversations: false` leaves the list out. */
+/** Reads a customer's view: its record's copy and (unless `withConversations: false`) its conversation list, in parallel. */
 export async function readView(id: string, opts: { withConversations?: boolean } = {}): Promise<CustomerView | null> {
-  const d = await customerConversations(id).findOne({ _id: id as never }, opts.withConversations === false ? { projection: { v: 1 } } : {});
-  if (!d?.v) return null;
-  return { customer: { ...(d.v as Omit<RawCustomer, '_id'>), _id: id }, conversations: (d.c ?? {}) as Record<string, unknown> };
+  const vid = viewIds.customer(id);
+  const [v, list] = await Promise.all([
+    views(vid).findOne({ _id: vid as never }),
+    opts.withConversations === false ? null : customerConversations(id).findOne({ _id: id as never }),
+  ]);
+  if (!v?.v) return null;
+  return { customer: { ...(v.v as Omit<RawCustomer, '_id'>), _id: id }, conversations: (list?.c ?? {}) as Record<string, unknown> };
 }
 
 /** The customer's view and those of every identity linked to it (itself first), with the scopes that may see them. */

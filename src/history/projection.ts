@@ -17,7 +17,7 @@ import type { Logger } from '../logger.js';
 import { average, waitingSince } from './assemble.js';
 import { readCustomer } from './members.js';
 import { scopeKey } from './scope.js';
-import { customerConversations, lookupKeys, sets } from './store.js';
+import { customerConversations, lookupKeys, sets, viewIds, views } from './store.js';
 import { OPS_MEMORY } from '../db/models.js';
 
 /** Shards per workspace set, so no one document grows with the whole workspace. */
@@ -176,6 +176,12 @@ export async function syncConversation(conversationId: string, timeZone: string 
       await customerConversations(cid).updateOne({ _id: cid as never }, { $set: { [`c.${k}`]: entryOf(c) } }, { upsert: true });
     });
   }
+  const b = viewIds.brief(conversationId);
+  await withDocLock('history_views', b, async () => {
+    const c = await readConv(conversationId);
+    if (!c) return;
+    await views(b).updateOne({ _id: b as never }, { $set: { e: entryOf(c) } }, { upsert: true });
+  });
   const u = setIds.unanswered(scope, shardOf(conversationId));
   await withDocLock('history_sets', u, async () => {
     const c = await readConv(conversationId);
@@ -200,14 +206,15 @@ export async function syncConversation(conversationId: string, timeZone: string 
 /** The customer-record fields `/history` and the digest read (a copy kept in the customer's view). */
 export const VIEW_FIELDS = ['platform', 'workspaceId', 'identities', 'name', 'nameKey', 'email', 'company', 'external', 'firstContactAt', 'lastContactAt', 'counts', 'needs', 'sentiment', 'channels', 'days'] as const;
 
-/** Copies the customer record into its view (`v`), read afresh inside the view's lock (idempotent). */
+/** Copies the customer record into its view (`v|<customer>`: `v`), read afresh inside the view's lock (idempotent). */
 export async function syncCustomerView(customerId: string): Promise<void> {
-  await withDocLock('customer_conversations', customerId, async () => {
+  const id = viewIds.customer(customerId);
+  await withDocLock('history_views', id, async () => {
     const c = await readCustomer(customerId);
     if (!c) return;
     const v: Record<string, unknown> = {};
     for (const f of VIEW_FIELDS) if ((c as unknown as Record<string, unknown>)[f] !== undefined) v[f] = (c as unknown as Record<string, unknown>)[f];
-    await customerConversations(customerId).updateOne({ _id: customerId as never }, { $set: { v } }, { upsert: true });
+    await views(id).updateOne({ _id: id as never }, { $set: { v } }, { upsert: true });
   });
 }
 

@@ -57,16 +57,23 @@ export function partitionName(base: string, id: string): string {
 }
 
 /** The read models split into partitions (for tools that list or drop them). */
-export const PARTITIONED = ['customer_conversations', 'history_sets', 'customer_keys'] as const;
+export const PARTITIONED = ['customer_conversations', 'history_sets', 'customer_keys', 'history_views'] as const;
 
 /** Group documents (`g|…`) and membership documents (`m|…`). */
 export const groups = (): Collection<GroupDoc> => collection<GroupDoc>('customer_groups');
 /** The partition holding lookup key `id`. */
 export const lookupKeys = (id: string): Collection<KeyDoc> => collection<KeyDoc>(partitionName('customer_keys', id));
-/**
- * The partition holding customer `customerId`'s view: `v`, a copy of its customer record (profile, counters,
- * day buckets), and `c`, the conversations it owns keyed by conversation (see projection.ts).
- */
+/** The partition holding customer `customerId`'s conversation list: `c`, the conversations it owns keyed by conversation (see projection.ts). */
 export const customerConversations = (customerId: string): Collection<Document> => collection(partitionName('customer_conversations', customerId));
+/**
+ * Small copies read by `_id`: `v|<customer>` (`v`: the customer record's profile, counters and day buckets)
+ * and `b|<conversation>` (`e`: the conversation's list entry, for the digest's unanswered briefs). Apart from
+ * the conversation lists, so that reading a candidate or a brief never reads a long list.
+ */
+export const views = (id: string): Collection<Document> => collection(partitionName('history_views', id));
+export const viewIds = {
+  customer: (customerId: string) => `v|${customerId}`,
+  brief: (conversationId: string) => `b|${conversationId}`,
+};
 /** The partition holding set `id` (sharded per-workspace and per-week sets: unanswered, first replies, negative, activity markers). */
 export const sets = (id: string): Collection<Document> => collection(partitionName('history_sets', id));

@@ -15,7 +15,7 @@ import { forgetGroupMember } from '../history/link.js';
 import { readCustomer } from '../history/members.js';
 import { activityOpId, firstId, flipOpId, keyIds, PREFIX_CHARS, removeReply, setIds, shardOf, syncConversation, type FirstDoc } from '../history/projection.js';
 import { scopeKey } from '../history/scope.js';
-import { customerConversations, lookupKeys, sets } from '../history/store.js';
+import { customerConversations, lookupKeys, sets, viewIds, views } from '../history/store.js';
 import { nameKey } from '../capture/keys.js';
 import { forgetRuns } from '../capture/recent.js';
 import { retireMessage } from '../retention/retention.js';
@@ -182,10 +182,12 @@ export async function forgetCustomer(customerId: string, opts: { log: Logger; ta
 
   // 3. Read models: the customer's conversation list, the workspace sets, lookup keys and link groups.
   await withDocLock('customer_conversations', customerId, () => customerConversations(customerId).deleteOne({ _id: customerId as never }));
+  await withDocLock('history_views', viewIds.customer(customerId), () => views(viewIds.customer(customerId)).deleteOne({ _id: viewIds.customer(customerId) as never }));
   for (const c of conversations) {
     const scope = scopeKey(c);
     const k = safeKey(c._id);
     const shard = shardOf(c._id);
+    await withDocLock('history_views', viewIds.brief(c._id), () => views(viewIds.brief(c._id)).deleteOne({ _id: viewIds.brief(c._id) as never }));
     const u = setIds.unanswered(scope, shard);
     await withDocLock('history_sets', u, () => sets(u).updateOne({ _id: u as never }, { $unset: { [`m.${k}`]: '' } }));
     // First-reply times are filed under the week the conversation started, in the zone it was counted in.
