@@ -45,6 +45,40 @@ export function parseHistoryTable(out: string): { history?: Line; naiveHistory?:
   return { history, naiveHistory, digest: digest ? { ...digest, weekMessages: Number(digest.m[1]) } : undefined, naiveDigest };
 }
 
+/** The rows (fast path beside its naive baseline) of one bench/history.ts output. */
+export function historyRows(out: string, size: number): Row[] {
+  const t = parseHistoryTable(out);
+  if (!t.history || !t.naiveHistory || !t.digest || !t.naiveDigest) throw new Error(`could not read bench/history.ts's table:\n${out}`);
+  const load = /load average: ([\d. ]+) before timing, ([\d. ]+) after/.exec(out);
+  const loadNote = load ? `; load average ${load[1]} before, ${load[2]} after` : '';
+  return [
+    {
+      benchmark: '/history server time (lookup + summary)',
+      size,
+      unit: 'ms',
+      median: t.history.median,
+      p95: t.history.p95,
+      baseline: "naive scan of the customer's messages",
+      baselineMedian: t.naiveHistory.median,
+      ratio: t.history.median / t.naiveHistory.median,
+      runs: t.history.samples,
+      note: `naive p95 ${t.naiveHistory.p95} ms over ${t.naiveHistory.samples} samples; target p95 ≤ 50 ms at 1M${loadNote}`,
+    },
+    {
+      benchmark: 'digest build (week)',
+      size,
+      unit: 'ms',
+      median: t.digest.median,
+      p95: t.digest.p95,
+      baseline: 'naive scan of the week',
+      baselineMedian: t.naiveDigest.median,
+      ratio: t.digest.median / t.naiveDigest.median,
+      runs: t.digest.samples,
+      note: `${t.digest.weekMessages} messages in the week; naive ${t.naiveDigest.samples} sample(s); target ≤ 1 s at 200k in the week${loadNote}`,
+    },
+  ];
+}
+
 export function historyPoint(opts: HistoryPointOptions): Promise<HistoryPoint> {
   const args = ['--import', 'tsx', 'bench/history.ts', '--messages', String(opts.messages), '--customers', String(opts.customers), '--samples', String(opts.samples), '--naive-samples', String(opts.naiveSamples)];
   if (opts.weekShare !== undefined) args.push('--week-share', String(opts.weekShare));
@@ -70,37 +104,12 @@ export function historyPoint(opts: HistoryPointOptions): Promise<HistoryPoint> {
         void dropNamedDb(opts.mongoUrl, out).finally(() => reject(new Error(`bench/history.ts exited with ${code}:\n${out}`)));
         return;
       }
-      const t = parseHistoryTable(out);
-      if (!t.history || !t.naiveHistory || !t.digest || !t.naiveDigest) return reject(new Error(`could not read bench/history.ts's table:\n${out}`));
-      const size = opts.messages;
-      const load = /load average: ([\d. ]+) before timing, ([\d. ]+) after/.exec(out);
-      const loadNote = load ? `; load average ${load[1]} before, ${load[2]} after` : '';
-      const rows: Row[] = [
-        {
-          benchmark: '/history server time (lookup + summary)',
-          size,
-          unit: 'ms',
-          median: t.history.median,
-          p95: t.history.p95,
-          baseline: "naive scan of the customer's messages",
-          baselineMedian: t.naiveHistory.median,
-          ratio: t.history.median / t.naiveHistory.median,
-          runs: t.history.samples,
-          note: `naive p95 ${t.naiveHistory.p95} ms over ${t.naiveHistory.samples} samples; target p95 ≤ 50 ms at 1M${loadNote}`,
-        },
-        {
-          benchmark: 'digest build (week)',
-          size,
-          unit: 'ms',
-          median: t.digest.median,
-          p95: t.digest.p95,
-          baseline: 'naive scan of the week',
-          baselineMedian: t.naiveDigest.median,
-          ratio: t.digest.median / t.naiveDigest.median,
-          runs: t.digest.samples,
-          note: `${t.digest.weekMessages} messages in the week; naive ${t.naiveDigest.samples} sample(s); target ≤ 1 s at 200k in the week${loadNote}`,
-        },
-      ];
+      let rows: Row[];
+      try {
+        rows = historyRows(out, opts.messages);
+      } catch (err) {
+        return reject(err);
+      }
       resolve({ rows, log: out, peakRssMiB: null, seconds: (performance.now() - started) / 1000 });
     });
   });

@@ -12,7 +12,8 @@
 // on top of the even spread (0.208 gives about a quarter of the messages: 256k of 1M). The naive runs are
 // timed and their answers compared with the fast path's, so the numbers are for equal answers.
 // --load-only generates, inserts and keeps the database; --reuse <db> measures it again (the same seed
-// regenerates the same data in memory; only the read models are dropped and inserted again).
+// regenerates the same data in memory; only the read models are dropped and inserted again, unless
+// --reuse-read-models).
 // --trace lists every command one /history call and one digest build send (collection, filter, time).
 import { createHash } from 'node:crypto';
 import os from 'node:os';
@@ -26,7 +27,7 @@ import { labelFor } from '../src/nlp/sentiment.js';
 import { dayKey } from '../src/history/windows.js';
 import { average, waitingSince } from '../src/history/assemble.js';
 import { entryOf, keyIds, PREFIX_CAP, PREFIX_CHARS, replyBucket, setIds, shardOf, VIEW_FIELDS, type ConvDoc } from '../src/history/projection.js';
-import { PARTITIONED, partitionName } from '../src/history/store.js';
+import { PARTITIONED, partitionName, viewIds } from '../src/history/store.js';
 import { buildCustomerSummary, lookupCustomer } from '../src/history/index.js';
 import { naiveCustomerSummary, naiveLookupCustomer } from '../src/history/naive.js';
 import { buildDigest } from '../src/digest/index.js';
@@ -53,6 +54,8 @@ const KEEP = process.argv.includes('--keep');
 const REUSE = process.argv.includes('--reuse') ? process.argv[process.argv.indexOf('--reuse') + 1]! : null;
 /** Lists every command one /history call and one digest build send (name, collection, filter, time). */
 const TRACE = process.argv.includes('--trace');
+/** With --reuse: keep the read models too (inserted by an earlier run of this code). */
+const REUSE_READ_MODELS = process.argv.includes('--reuse-read-models');
 /** Generate and insert, keep the database, measure nothing (a later run measures it with --reuse). */
 const LOAD_ONLY = process.argv.includes('--load-only');
 const WS = 'TBENCH';
@@ -209,7 +212,7 @@ function viewOf(c: Doc): Record<string, unknown> {
   return v;
 }
 
-function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]; customerConversations: Doc[] } {
+function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]; customerConversations: Doc[]; views: Doc[] } {
   const scope = `slack:${WS}`;
   const sets = new Map<string, Doc>();
   const set = (id: string): Record<string, unknown> => {
@@ -218,11 +221,15 @@ function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]
     return d.m as Record<string, unknown>;
   };
   const cc = new Map<string, Doc>();
+  const briefs: Doc[] = [];
+  const customerViews: Doc[] = [];
+  for (const c of g.customers.values()) if (c.lastContactAt) customerViews.push({ _id: viewIds.customer(c._id), v: viewOf(c) });
   for (const conv of g.conversations.values()) {
     const c = conv as unknown as ConvDoc;
     const k = safeKey(c._id);
     let d = cc.get(c.customerId!);
-    if (!d) cc.set(c.customerId!, (d = { _id: c.customerId!, v: viewOf(g.customers.get(c.customerId!)!), c: {} }));
+    if (!d) cc.set(c.customerId!, (d = { _id: c.customerId!, c: {} }));
+    briefs.push({ _id: viewIds.brief(c._id), e: entryOf(c) });
     (d.c as Record<string, unknown>)[k] = entryOf(c);
     if (c.status === 'open') set(setIds.unanswered(scope, shardOf(c._id)))[k] = { id: c._id, cu: c.customerId, since: waitingSince({ startedAt: c.startedAt, firstAgentReplyAt: c.firstAgentReplyAt ?? null, lastCustomerMessageAt: c.lastCustomerMessageAt ?? null }) };
     if (c.firstResponseMs != null) {
@@ -269,7 +276,7 @@ function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]
       d.n = d.ids.length;
     }
   }
-  return { sets: [...sets.values()], keys: [...keys.values()], customerConversations: [...cc.values()] };
+  return { sets: [...sets.values()], keys: [...keys.values()], customerConversations: [...cc.values()], views: [...customerViews, ...briefs] };
 }
 
 async function insertAll(name: string, docs: Doc[]): Promise<void> {
@@ -308,6 +315,7 @@ async function insertProjections(proj: ReturnType<typeof projections>): Promise<
   await insertPartitioned('customer_conversations', proj.customerConversations);
   await insertPartitioned('history_sets', proj.sets);
   await insertPartitioned('customer_keys', proj.keys);
+  await insertPartitioned('history_views', proj.views);
 }
 
 function stats(xs: number[]): { median: number; p95: number; n: number } {
@@ -375,13 +383,13 @@ async function main(): Promise<void> {
     console.log(REUSE ? `reusing ${REUSE}` : `inserted in ${(ms / 1000).toFixed(1)} s`);
     // The read models are (re)built from the same generated data on every run, so a kept database can be
     // re-measured after their layout changes.
-    [ms] = await time(async () => {
+    if (!REUSE_READ_MODELS) [ms] = await time(async () => {
       for (const c of await mongoose.connection.db!.listCollections({}, { nameOnly: true }).toArray()) {
         if (PROJECTION_COLLECTIONS.some((p) => c.name === p || c.name.startsWith(`${p}_`))) await mongoose.connection.db!.dropCollection(c.name);
       }
       await insertProjections(projections(g));
     });
-    console.log(`read models inserted in ${(ms / 1000).toFixed(1)} s`);
+    console.log(REUSE_READ_MODELS ? 'read models reused' : `read models inserted in ${(ms / 1000).toFixed(1)} s`);
     if (LOAD_ONLY) return;
     console.log(REUSE ? `reusing ${REUSE}` : `inserted in ${(ms / 1000).toFixed(1)} s`);
 
@@ -401,7 +409,21 @@ async function main(): Promise<void> {
       const id = idOf(found);
       return { found, summary: id ? await summary(scope, id, { now: NOW }) : null };
     };
-    // The naive runs are timed and their answers compared with the fast path's: the numbers are for equal answers.
+    if (TRACE) await trace(async () => void (await history(queries[0]!, lookupCustomer, buildCustomerSummary)), async () => void (await buildDigest(scope, { now: NOW })));
+    const loadBefore = os.loadavg();
+    stage('timing /history');
+    const fastTimes: number[] = [];
+    for (const q of queries) fastTimes.push((await time(() => history(q, lookupCustomer, buildCustomerSummary)))[0]);
+    stage('timing the digest');
+    const digestTimes: number[] = [];
+    for (let i = 0; i < DIGEST_SAMPLES; i++) digestTimes.push((await time(() => buildDigest(scope, { now: NOW })))[0]);
+    const loadAfter = os.loadavg();
+    console.log(`load average: ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before timing, ${loadAfter.map((x) => x.toFixed(2)).join(' ')} after (${os.cpus().length} cores)`);
+    const early = [stats(fastTimes), stats(digestTimes)];
+    console.log(`fast: /history median ${early[0]!.median} ms, p95 ${early[0]!.p95} ms (${early[0]!.n}); digest median ${early[1]!.median} ms, p95 ${early[1]!.p95} ms (${early[1]!.n})`);
+
+    // Then the naive runs, timed, with their answers compared with the fast path's: the numbers are for equal
+    // answers (a difference fails the run). They come last because at 1M messages each one scans for minutes.
     stage(`naive /history (${NAIVE_SAMPLES} samples), compared with the fast answers`);
     const naiveTimes: number[] = [];
     for (const q of queries.slice(0, NAIVE_SAMPLES)) {
@@ -420,17 +442,6 @@ async function main(): Promise<void> {
       if (JSON.stringify(fd) !== JSON.stringify(nd)) throw new Error('digest differs from the naive scan');
       console.log(`fast and naive answers agree (lookup and summary on ${NAIVE_SAMPLES} queries, digest)`);
     }
-    if (TRACE) await trace(async () => void (await history(queries[0]!, lookupCustomer, buildCustomerSummary)), async () => void (await buildDigest(scope, { now: NOW })));
-    const loadBefore = os.loadavg();
-    stage('timing /history');
-    const fastTimes: number[] = [];
-    for (const q of queries) fastTimes.push((await time(() => history(q, lookupCustomer, buildCustomerSummary)))[0]);
-    stage('timing the digest');
-    const digestTimes: number[] = [];
-    for (let i = 0; i < DIGEST_SAMPLES; i++) digestTimes.push((await time(() => buildDigest(scope, { now: NOW })))[0]);
-    const loadAfter = os.loadavg();
-    console.log(`load average: ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before timing, ${loadAfter.map((x) => x.toFixed(2)).join(' ')} after (${os.cpus().length} cores)`);
-
     const f = stats(fastTimes);
     const n = naiveTimes.length ? stats(naiveTimes) : { n: 0, median: NaN, p95: NaN };
     const d = stats(digestTimes);
