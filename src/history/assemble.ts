@@ -86,8 +86,13 @@ export function addDay(into: DayFacts, d: DayFacts): void {
 
 const round = (n: number): number => Math.round(n * 1e6) / 1e6;
 
+/**
+ * The average, rounded to 6 decimals. The same scores added in another order (per day by the counters, per
+ * message by a scan) can differ in the last bits, and at a tie that decides the rounding (-2.055 / 16 vs
+ * -2.0549999999999997 / 16), so the sum is first rounded to 9 decimals.
+ */
 export function average(sum: number, count: number): number | null {
-  return count > 0 ? round(sum / count) : null;
+  return count > 0 ? round(Math.round(sum * 1e9) / 1e9 / count) : null;
 }
 
 export function sentimentValue(sum: number, count: number): SentimentValue | null {
