@@ -318,6 +318,19 @@ async function insertProjections(proj: ReturnType<typeof projections>): Promise<
   await insertPartitioned('history_views', proj.views);
 }
 
+/** Where two answers first differ (path: fast value vs naive value), for the error message. */
+function firstDifference(a: unknown, b: unknown, path = ''): string {
+  if (JSON.stringify(a) === JSON.stringify(b)) return '';
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !(a instanceof Date)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b as object)])];
+    for (const k of keys) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+      if (d) return d;
+    }
+  }
+  return `${path || '(root)'}: fast ${JSON.stringify(a)?.slice(0, 300)} vs naive ${JSON.stringify(b)?.slice(0, 300)}`;
+}
+
 function stats(xs: number[]): { median: number; p95: number; n: number } {
   const s = [...xs].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
@@ -431,7 +444,7 @@ async function main(): Promise<void> {
       naiveTimes.push(ms);
       const fast = await history(q, lookupCustomer, buildCustomerSummary);
       if (JSON.stringify(fast.found) !== JSON.stringify(naive.found)) throw new Error(`lookup differs for ${JSON.stringify(q)}`);
-      if (JSON.stringify(fast.summary) !== JSON.stringify(naive.summary)) throw new Error(`summary differs for ${JSON.stringify(q)}`);
+      if (JSON.stringify(fast.summary) !== JSON.stringify(naive.summary)) throw new Error(`summary differs for ${JSON.stringify(q)}: ${firstDifference(fast.summary, naive.summary)}`);
     }
     const naiveDigestTimes: number[] = [];
     if (NAIVE_SAMPLES > 0) {
@@ -439,7 +452,7 @@ async function main(): Promise<void> {
       const [naiveDigestMs, nd] = await time(() => naiveDigest(scope, { now: NOW }));
       naiveDigestTimes.push(naiveDigestMs);
       const fd = await buildDigest(scope, { now: NOW });
-      if (JSON.stringify(fd) !== JSON.stringify(nd)) throw new Error('digest differs from the naive scan');
+      if (JSON.stringify(fd) !== JSON.stringify(nd)) throw new Error(`digest differs from the naive scan: ${firstDifference(fd, nd)}`);
       console.log(`fast and naive answers agree (lookup and summary on ${NAIVE_SAMPLES} queries, digest)`);
     }
     const f = stats(fastTimes);
