@@ -104,12 +104,22 @@ export async function fastDigest(scope: Scope, opts: DigestOptions = {}): Promis
     channelIds.set(k, v.id);
     channelNames[v.id] = v.name;
   }
-  const [current, previous, negatives, waiting] = await Promise.all([
+  const rid = setIds.repeatedNegative(sk, week);
+  const [current, previous, repeatedDoc, waiting] = await Promise.all([
     weekFacts(scope, week, channelIds),
     weekFacts(scope, prevWeek, channelIds),
-    readShards<{ id: string; c?: Entries<boolean> }>(shardIds((i) => setIds.negative(sk, week, i))),
+    sets(rid).findOne({ _id: rid as never }) as Promise<{ m?: Entries<{ id: string; n: number }> } | null>,
     readShards<{ id: string; cu?: string | null; since: Date }>(shardIds((i) => setIds.unanswered(sk, i))),
   ]);
+  // The repeated-negative list ranks first; the shards (every customer's marks) are read only when it holds
+  // fewer than MAX_AT_RISK customers and customers with one negative conversation may make the list.
+  const listedRepeated = Object.values(repeatedDoc?.m ?? {}).filter((e) => e.n >= 2);
+  const flagged =
+    listedRepeated.length >= MAX_AT_RISK
+      ? listedRepeated.map((e) => ({ id: e.id, negative: e.n }))
+      : (await readShards<{ id: string; c?: Entries<boolean> }>(shardIds((i) => setIds.negative(sk, week, i))))
+          .map((n) => ({ id: n.id, negative: Object.values(n.c ?? {}).filter(Boolean).length }))
+          .filter((n) => n.negative > 0);
 
   const late = waiting.filter((w) => now.getTime() - new Date(w.since).getTime() > UNANSWERED_AFTER_MS);
   late.sort((a, b) => new Date(a.since).getTime() - new Date(b.since).getTime() || a.id.localeCompare(b.id));
@@ -128,9 +138,6 @@ export async function fastDigest(scope: Scope, opts: DigestOptions = {}): Promis
     );
   }
 
-  const flagged = negatives
-    .map((n) => ({ id: n.id, negative: Object.values(n.c ?? {}).filter(Boolean).length }))
-    .filter((n) => n.negative > 0);
   // Customers with two or more negative conversations rank first (see rankAtRisk), most first; customers
   // with one follow by id, listed only when their 30-day sentiment turned negative — so their trends are
   // read in id order, a batch at a time, only until the list is full.

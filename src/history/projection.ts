@@ -38,6 +38,10 @@ export const setIds = {
   /** One bucket's first-reply values (`m.<conversation>` = ms) and their count `n`. */
   replyBucket: (scope: string, week: string, bucket: number) => `rb|${scope}|${week}|${bucket}`,
   negative: (scope: string, week: string, shard: number) => `n|${scope}|${week}|${shard}`,
+  /** One customer's conversations of the week and whether each is negative (`c.<conversation>`). */
+  customerNegative: (scope: string, week: string, customerId: string) => `nx|${scope}|${week}|${customerId}`,
+  /** The week's customers with two or more negative conversations (`m.<customer>` = { id, n }). */
+  repeatedNegative: (scope: string, week: string) => `nr|${scope}|${week}`,
   activity: (customerId: string, week: string) => `a|${customerId}|${week}`,
   channels: (scope: string) => `ch|${scope}`,
 };
@@ -231,6 +235,36 @@ export async function syncNegative(customerId: string, conversationId: string, w
     const ck = safeKey(customerId);
     await sets(id).updateOne({ _id: id as never }, { $set: { [`m.${ck}.id`]: customerId, [`m.${ck}.c.${safeKey(conversationId)}`]: negative } }, { upsert: true });
   });
+  // The same mark in the customer's own document, then its count copied to the week's repeated-negative list
+  // (the digest reads that one small document, not the shards, whenever it holds enough customers).
+  const x = setIds.customerNegative(scopeKey(first), week, customerId);
+  await withDocLock('history_sets', x, async () => {
+    const c = await readConv(conversationId);
+    if (!c) return;
+    const avg = average(c.sentiment?.sum ?? 0, c.sentiment?.count ?? 0);
+    const negative = avg !== null && labelFor(avg) === 'negative';
+    await sets(x).updateOne({ _id: x as never }, { $set: { [`c.${safeKey(conversationId)}`]: negative } }, { upsert: true });
+  });
+  await copyRepeatedNegative(scopeKey(first), week, customerId);
+}
+
+/** Sets (or takes out) the customer's entry in the week's repeated-negative list from its own document, read inside the list's lock. */
+export async function copyRepeatedNegative(scope: string, week: string, customerId: string): Promise<void> {
+  const x = setIds.customerNegative(scope, week, customerId);
+  const r = setIds.repeatedNegative(scope, week);
+  const ck = safeKey(customerId);
+  await withDocLock('history_sets', r, async () => {
+    const d = (await sets(x).findOne({ _id: x as never })) as { c?: Record<string, boolean> } | null;
+    const n = Object.values(d?.c ?? {}).filter(Boolean).length;
+    await sets(r).updateOne({ _id: r as never }, n >= 2 ? { $set: { [`m.${ck}`]: { id: customerId, n } } } : { $unset: { [`m.${ck}`]: '' } }, { upsert: true });
+  });
+}
+
+/** Takes a customer out of a week's negative marks (its own document and the repeated list; /customer forget). */
+export async function removeNegative(scope: string, week: string, customerId: string): Promise<void> {
+  const x = setIds.customerNegative(scope, week, customerId);
+  await withDocLock('history_sets', x, () => sets(x).deleteOne({ _id: x as never }));
+  await copyRepeatedNegative(scope, week, customerId);
 }
 
 /** The customer's `first|<customer>` document (see countActivity). */

@@ -13,7 +13,7 @@ import { withDocLock } from '../db/doc-lock.js';
 import { Conversation, Customer, Message, OPS_MEMORY, WeeklyRollup, type Platform } from '../db/models.js';
 import { forgetGroupMember } from '../history/link.js';
 import { readCustomer } from '../history/members.js';
-import { activityOpId, firstId, flipOpId, keyIds, PREFIX_CHARS, removeReply, setIds, shardOf, syncConversation, type FirstDoc } from '../history/projection.js';
+import { activityOpId, firstId, flipOpId, keyIds, PREFIX_CHARS, removeNegative, removeReply, setIds, shardOf, syncConversation, type FirstDoc } from '../history/projection.js';
 import { scopeKey } from '../history/scope.js';
 import { customerConversations, lookupKeys, sets, viewIds, views } from '../history/store.js';
 import { nameKey } from '../capture/keys.js';
@@ -201,6 +201,7 @@ export async function forgetCustomer(customerId: string, opts: { log: Logger; ta
     for (const pw of weeks) {
       const n = setIds.negative(scope, pw.split('|')[1]!, shardOf(customerId));
       await withDocLock('history_sets', n, () => sets(n).updateOne({ _id: n as never }, { $unset: { [`m.${safeKey(customerId)}`]: '' } }));
+      await removeNegative(scope, pw.split('|')[1]!, customerId); // its own marks and the repeated-negative list
     }
     const names = new Set([customer.indexed?.name, customer.nameKey, customer.name ? nameKey(customer.name) : null].filter((x): x is string => !!x));
     for (const name of names) {
