@@ -221,6 +221,7 @@ function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]
     return d.m as Record<string, unknown>;
   };
   const cc = new Map<string, Doc>();
+  const touchedNegative = new Set<string>();
   const briefs: Doc[] = [];
   const customerViews: Doc[] = [];
   for (const c of g.customers.values()) if (c.lastContactAt) customerViews.push({ _id: viewIds.customer(c._id), v: viewOf(c) });
@@ -253,8 +254,20 @@ function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]
     const cid = m.customerId as string;
     const entry = (set(setIds.negative(scope, isoWeekKey(m.ts as Date, TZ), shardOf(cid)))[safeKey(cid)] ??= { id: cid, c: {} }) as { c: Record<string, boolean> };
     entry.c[safeKey(c._id)] = avg !== null && labelFor(avg) === 'negative';
+    // The customer's own marks (nx) and the week's repeated-negative list (nr), as syncNegative keeps them.
+    const week = isoWeekKey(m.ts as Date, TZ);
+    const x = setIds.customerNegative(scope, week, cid);
+    let xd = sets.get(x);
+    if (!xd) sets.set(x, (xd = { _id: x, c: {} }));
+    (xd.c as Record<string, boolean>)[safeKey(c._id)] = avg !== null && labelFor(avg) === 'negative';
+    touchedNegative.add(`${week}|${cid}`);
   }
   for (const [k, kind] of g.activity) sets.set(setIds.activity(k.split('|')[0]!, k.split('|')[1]!), { _id: setIds.activity(k.split('|')[0]!, k.split('|')[1]!), kind, done: true });
+  for (const wc of touchedNegative) {
+    const [week, cid] = wc.split('|') as [string, string];
+    const n = Object.values((sets.get(setIds.customerNegative(scope, week, cid))!.c ?? {}) as Record<string, boolean>).filter(Boolean).length;
+    if (n >= 2) set(setIds.repeatedNegative(scope, week))[safeKey(cid)] = { id: cid, n };
+  }
   const channels = set(setIds.channels(scope));
   for (const ch of CHANNELS) channels[`c_${ch}`] = { id: ch, name: ch.slice(2).toLowerCase() };
   const keys = new Map<string, Doc & { ids: string[]; n?: number }>();
