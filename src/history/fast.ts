@@ -111,6 +111,9 @@ export async function fastCustomerSummary(
   const now = opts.now ?? new Date();
   const page = Math.max(1, Math.floor(opts.page ?? 1));
   const pageSize = Math.min(50, Math.max(1, Math.floor(opts.pageSize ?? 5)));
+  // The customer's own feedback is read alongside its views (one round trip less when it is not linked).
+  const ownFeedback = fastCustomerFeedback([customerId]);
+  ownFeedback.catch(() => undefined);
   const read = await readMemberViews(customerId);
   if (!read) return null;
   const first = read.members[0]!.customer;
@@ -135,7 +138,7 @@ export async function fastCustomerSummary(
   }
   const members = read.members.map((v) => v.customer);
   const { recent, previous } = dayWindows(members, now);
-  const feedback = await fastCustomerFeedback(members.map((m) => m._id));
+  const feedback = await (members.length === 1 ? ownFeedback : fastCustomerFeedback(members.map((m) => m._id)));
   const summary = assembleSummary({
     primaryId: first._id,
     members: members.map(memberFacts),
