@@ -5,6 +5,7 @@
 // document lock, only if nothing changed meanwhile), then enqueues that revision's tag job. The tag job
 // computes the new contribution and moves every counter by exactly the difference from the counted one; a lost
 // job is picked up by the untagged sweep like any other revision.
+import { updateOneById } from '../src/db/by-id.js';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Message } from '../src/db/models.js';
@@ -47,7 +48,8 @@ export async function retagStale(
     for (const m of batch) {
       found++;
       const bumped = await withDocLock('messages', m._id, async () => {
-        const res = await Message.updateOne(
+        const res = await updateOneById(
+          Message.collection as never,
           { _id: m._id, rev: m.rev, needsTagging: false, 'tags.model': { $ne: model } },
           { $inc: { rev: 1 }, $set: { needsTagging: true } },
         );

@@ -50,7 +50,8 @@ describe('exactly-once counters', () => {
     // The first job dies right after the counter documents were moved, before the message says so.
     const real = Message.collection.updateOne.bind(Message.collection);
     const spy = vi.spyOn(Message.collection, 'updateOne').mockImplementation(((filter: Record<string, unknown>, ...rest: unknown[]) => {
-      if (filter._id === keys[0] && 'pending.opId' in filter) {
+      const set = (rest[0] as { $set?: Record<string, unknown> } | undefined)?.$set;
+      if (filter._id === keys[0] && set && 'counted' in set) {
         spy.mockRestore();
         return Promise.reject(new Error('worker killed'));
       }

@@ -1,7 +1,7 @@
 // The one platform-neutral entry point for storing what an adapter (or an importer) saw. Idempotent: the
 // same event delivered again changes no document and adds no job.
 import type { Logger } from '../logger.js';
-import { Checkpoint, Conversation, Customer, Message, Workspace, type Role } from '../db/models.js';
+import { Checkpoint, Conversation, Customer, Message, Workspace, type MessageDoc, type Role } from '../db/models.js';
 import { CaptureValidationError, QueueUnavailableError } from '../errors.js';
 import { checkpointKey, identityKey, messageKey, workspaceKey } from './keys.js';
 import { chooseConversation, conversationInsertFields, customerInsertFields, customerSetFields, firstLine, newMessageDocument } from './documents.js';
@@ -9,6 +9,7 @@ import type { CapturedMessage } from './types.js';
 import { validateCapturedMessage } from './validate.js';
 import { redactSecrets } from './redact.js';
 import { withDocLock } from '../db/doc-lock.js';
+import { findOneAndUpdateById, updateOneById } from '../db/by-id.js';
 import { noteConversation, recentConversation } from './recent.js';
 
 export type CaptureStatus =
@@ -194,20 +195,21 @@ export class CaptureService {
       if (owner === null && customerId !== null) {
         owner = customerId;
         // The thread was opened by an agent or a bot, or its replies came before its root: the first customer owns it.
-        await Conversation.updateOne({ _id: conversationId, customerId: null }, { $set: { customerId, firstLine: firstLine(msg.text), permalink: msg.permalink ?? null } });
+        await updateOneById(Conversation.collection as never, { _id: conversationId, customerId: null }, { $set: { customerId, firstLine: firstLine(msg.text), permalink: msg.permalink ?? null } });
       }
       if (conv.status === 'resolved') {
-        await Conversation.updateOne({ _id: conversationId, status: 'resolved' }, { $set: { status: 'open', resolvedAt: null } });
+        await updateOneById(Conversation.collection as never, { _id: conversationId, status: 'resolved' }, { $set: { status: 'open', resolvedAt: null } });
       }
     } else if (role === 'agent' && conv.customerId != null && msg.ts.getTime() > (conv.startedAt as Date).getTime()) {
       const first = (conv.firstAgentReplyAt as Date | null | undefined) ?? null;
       if (first === null || first.getTime() > msg.ts.getTime()) {
-        await Conversation.updateOne(
+        await updateOneById(
+          Conversation.collection as never,
           { _id: conversationId, $or: [{ firstAgentReplyAt: null }, { firstAgentReplyAt: { $gt: msg.ts } }] },
           { $set: { firstAgentReplyAt: msg.ts, firstResponseMs: msg.ts.getTime() - (conv.startedAt as Date).getTime() } },
         );
       }
-      if (conv.status === 'open') await Conversation.updateOne({ _id: conversationId, status: 'open' }, { $set: { status: 'answered' } });
+      if (conv.status === 'open') await updateOneById(Conversation.collection as never, { _id: conversationId, status: 'open' }, { $set: { status: 'answered' } });
     }
     return { owner, lastMessageAt: conv.lastMessageAt as Date };
   }
@@ -273,15 +275,15 @@ export class CaptureService {
     const set: Record<string, unknown> = { editedAt, needsTagging: true };
     if (msg.text !== undefined && msg.text !== null) set.text = msg.text;
     if (msg.attachments !== undefined) set.attachments = msg.attachments;
-    const updated = await Message.findOneAndUpdate(
+    const updated = await findOneAndUpdateById<MessageDoc & { _id: string }>(
+      Message.collection as never,
       {
         _id: key,
         deletedAt: null,
         $and: [{ $or: [{ editedAt: null }, { editedAt: { $lt: editedAt } }] }, ...(set.text !== undefined ? [{ text: { $ne: set.text } }] : [])],
       },
       { $set: set, $inc: { rev: 1 } },
-      { returnDocument: 'after' },
-    ).lean();
+    );
     if (updated) {
       const queued = await this.enqueue(key, updated.rev);
       return { status: 'edited', messageKey: key, rev: updated.rev, conversationId: updated.conversationId ?? null, queued };
@@ -298,11 +300,11 @@ export class CaptureService {
   private async captureDelete(msg: CapturedMessage): Promise<CaptureOutcome> {
     const key = this.key(msg);
     const deletedAt = msg.deletedAt ?? this.now();
-    const updated = await Message.findOneAndUpdate(
+    const updated = await findOneAndUpdateById<MessageDoc & { _id: string }>(
+      Message.collection as never,
       { _id: key, deletedAt: null },
       { $set: { deletedAt, needsTagging: true }, $inc: { rev: 1 } },
-      { returnDocument: 'after' },
-    ).lean();
+    );
     if (updated) {
       const queued = await this.enqueue(key, updated.rev);
       return { status: 'deleted', messageKey: key, rev: updated.rev, conversationId: updated.conversationId ?? null, queued };

@@ -12,6 +12,7 @@
 // after a crash (a stalled job, a burst of other messages on the same weekly rollup) is still recognised.
 import { createHash } from 'node:crypto';
 import { withDocLock } from '../db/doc-lock.js';
+import { updateOneById } from '../db/by-id.js';
 import type { Logger } from '../logger.js';
 import { Conversation, Customer, Message, OPS_MEMORY, WeeklyRollup, Workspace, type MessageDoc, type Role } from '../db/models.js';
 import { rollupKey, workspaceKey } from '../capture/keys.js';
@@ -106,18 +107,19 @@ export class MessageTagger {
       }
       if (msg.counted && msg.counted.rev === msg.rev) {
         await this.after(msg, msg.counted.contribution.rollupId.split(':').pop()!, msg.counted.timeZone);
-        if (msg.needsTagging) await Message.updateOne({ _id: msg._id, rev: msg.rev }, { $set: { needsTagging: false } });
+        if (msg.needsTagging) await updateOneById(Message.collection as never, { _id: msg._id, rev: msg.rev }, { $set: { needsTagging: false } });
         return 'already-counted';
       }
       const pending = await this.prepare(msg);
-      const res = await Message.collection.updateOne(
-        { _id: msg._id as never, rev: msg.rev, pending: null },
+      const res = await updateOneById(
+        Message.collection as never,
+        { _id: msg._id, rev: msg.rev, pending: null },
         { $set: { pending, ...(pending.tags ? { tags: pending.tags } : {}) } },
       );
       if (res.matchedCount === 0) continue; // edited, deleted or taken by another worker meanwhile: look again
       await this.finish(msg._id, pending);
       await this.after(msg, pending.week, pending.timeZone);
-      await Message.updateOne({ _id: msg._id, rev: msg.rev }, { $set: { needsTagging: false } });
+      await updateOneById(Message.collection as never, { _id: msg._id, rev: msg.rev }, { $set: { needsTagging: false } });
       return 'tagged';
     }
     throw new Error(`message ${messageKey} kept changing while it was tagged; retrying later`);
@@ -186,13 +188,14 @@ export class MessageTagger {
         delta.customerId ? applyOnce(Customer.collection, delta.customerId, opId, delta.customer) : null,
         delta.rollup.length > 0 ? rollup() : null,
       ]);
-      await Message.collection.updateOne(
-        { _id: messageKey as never, 'pending.opId': opId },
+      await updateOneById(
+        Message.collection as never,
+        { _id: messageKey, 'pending.opId': opId },
         { $set: { counted: { rev: pending.rev, contribution: pending.contribution, timeZone: pending.timeZone } satisfies Counted, 'pending.applied': true } },
       );
     }
     await Promise.all(targets.map(([collection, id]) => releaseOp(collection, id, opId)));
-    await Message.collection.updateOne({ _id: messageKey as never, 'pending.opId': opId }, { $set: { pending: null } });
+    await updateOneById(Message.collection as never, { _id: messageKey, 'pending.opId': opId }, { $set: { pending: null } });
   }
 
   private async ensureRollup(id: string, platform: MessageDoc['platform'], workspaceId: string, week: string, timeZone: string): Promise<void> {
@@ -219,13 +222,13 @@ export class MessageTagger {
 
 /** Takes a finished operation's id off a counter document (phase 4 above). Idempotent. */
 export async function releaseOp(collection: Collection, id: string, opId: string): Promise<void> {
-  await withDocLock(collection.collectionName, id, () => collection.updateOne({ _id: id as never, ops: opId }, { $pull: { ops: opId } } as never));
+  await withDocLock(collection.collectionName, id, () => updateOneById(collection as never, { _id: id, ops: opId }, { $pull: { ops: opId } }));
 }
 
 /** Adds the increments to one document unless it already holds the operation id (then it is a retry). */
 export async function applyOnce(collection: Collection, id: string, opId: string, incs: Increments): Promise<void> {
   if (incs.length === 0) return;
-  await withDocLock(collection.collectionName, id, () => collection.updateOne({ _id: id as never, ops: { $ne: opId } }, {
+  await withDocLock(collection.collectionName, id, () => updateOneById(collection as never, { _id: id, ops: { $ne: opId } }, {
     $inc: toIncObject(incs),
     $push: { ops: { $each: [opId], $slice: -OPS_MEMORY } },
   } as never));

@@ -3,6 +3,7 @@
 import { Conversation, Message, Workspace } from '../db/models.js';
 import { messageKey, workspaceKey } from '../capture/keys.js';
 import { withDocLock } from '../db/doc-lock.js';
+import { updateOneById } from '../db/by-id.js';
 import type { Logger } from '../logger.js';
 import type { SurveyScheduler } from '../feedback/types.js';
 import { syncConversation } from './projection.js';
@@ -40,7 +41,7 @@ async function findConversation(scope: Scope, ref: ConversationRef): Promise<str
 /** Marks it resolved and starts a new resolve round; returns the round, or null when it was resolved already. */
 async function markResolved(id: string, filter: Record<string, unknown>, at: Date): Promise<number | null> {
   return withDocLock('conversations', id, async () => {
-    const res = await Conversation.collection.updateOne({ _id: id as never, status: { $ne: 'resolved' }, ...filter }, { $set: { status: 'resolved', resolvedAt: at }, $inc: { resolveRound: 1 } });
+    const res = await updateOneById(Conversation.collection as never, { _id: id, status: { $ne: 'resolved' }, ...filter }, { $set: { status: 'resolved', resolvedAt: at }, $inc: { resolveRound: 1 } });
     if (res.modifiedCount !== 1) return null;
     const doc = await Conversation.collection.findOne({ _id: id as never }, { projection: { resolveRound: 1 } });
     return (doc?.resolveRound as number | undefined) ?? 1;

@@ -10,6 +10,7 @@ import { identityKey } from '../capture/keys.js';
 import { withDocLock } from '../db/doc-lock.js';
 import { Checkpoint, Conversation, Customer, Message, Workspace } from '../db/models.js';
 import { forgetRuns } from '../capture/recent.js';
+import { updateOneById } from '../db/by-id.js';
 import type { Logger } from '../logger.js';
 import type { Queues } from '../queue.js';
 import type { Doc, ImportPlan, Snapshot } from './plan.js';
@@ -214,7 +215,7 @@ export async function executePlan(plan: ImportPlan, opts: ExecuteOptions): Promi
       await withDocLock('conversations', d._id, async () => {
         await Conversation.collection.updateOne({ _id: d._id as never }, { $min: { startedAt: d.startedAt }, $max: max });
         if (d.customerId) {
-          await Conversation.collection.updateOne({ _id: d._id as never, customerId: null }, { $set: { customerId: d.customerId, firstLine: d.firstLine ?? null, permalink: d.permalink ?? null } });
+          await updateOneById(Conversation.collection as never, { _id: d._id, customerId: null }, { $set: { customerId: d.customerId, firstLine: d.firstLine ?? null, permalink: d.permalink ?? null } });
         }
       });
     }
