@@ -232,7 +232,7 @@ function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]
     if (!d) cc.set(c.customerId!, (d = { _id: c.customerId!, c: {} }));
     briefs.push({ _id: viewIds.brief(c._id), e: entryOf(c) });
     (d.c as Record<string, unknown>)[k] = entryOf(c);
-    if (c.status === 'open') set(setIds.unanswered(scope, shardOf(c._id)))[k] = { id: c._id, cu: c.customerId, since: waitingSince({ startedAt: c.startedAt, firstAgentReplyAt: c.firstAgentReplyAt ?? null, lastCustomerMessageAt: c.lastCustomerMessageAt ?? null }) };
+    if (c.status === 'open') set(setIds.unanswered(scope, shardOf(c._id)))[k] = { id: c._id, since: waitingSince({ startedAt: c.startedAt, firstAgentReplyAt: c.firstAgentReplyAt ?? null, lastCustomerMessageAt: c.lastCustomerMessageAt ?? null }) };
     if (c.firstResponseMs != null) {
       const week = isoWeekKey(c.startedAt, TZ);
       set(setIds.replies(scope, week, shardOf(c._id)))[k] = c.firstResponseMs;
@@ -266,7 +266,14 @@ function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]
   for (const wc of touchedNegative) {
     const [week, cid] = wc.split('|') as [string, string];
     const n = Object.values((sets.get(setIds.customerNegative(scope, week, cid))!.c ?? {}) as Record<string, boolean>).filter(Boolean).length;
-    if (n >= 2) set(setIds.repeatedNegative(scope, week))[safeKey(cid)] = { id: cid, n };
+    if (n < 2) continue;
+    // Listed under its count, as copyRepeatedNegative keeps it.
+    set(setIds.repeatedNegativeOf(scope, week, n))[safeKey(cid)] = cid;
+    sets.get(setIds.customerNegative(scope, week, cid))!.listed = n;
+    const idx = setIds.repeatedNegative(scope, week);
+    let id = sets.get(idx);
+    if (!id) sets.set(idx, (id = { _id: idx, k: {} }));
+    (id.k as Record<string, boolean>)[`n${n}`] = true;
   }
   const channels = set(setIds.channels(scope));
   for (const ch of CHANNELS) channels[`c_${ch}`] = { id: ch, name: ch.slice(2).toLowerCase() };

@@ -56,6 +56,23 @@ export async function middleReplies(sk: string, week: string): Promise<number[]>
   return at.map((a) => values.get(a.bucket)?.[a.index]).filter((v): v is number => v !== undefined);
 }
 
+/** Customers with the most negative conversations this week, from the per-count lists, most first, until MAX_AT_RISK are read (all of the last count read). */
+async function repeatedNegatives(sk: string, week: string): Promise<Array<{ id: string; negative: number }>> {
+  const idx = setIds.repeatedNegative(sk, week);
+  const d = (await sets(idx).findOne({ _id: idx as never })) as { k?: Record<string, boolean> } | null;
+  const counts = Object.keys(d?.k ?? {})
+    .map((k) => Number(k.slice(1)))
+    .filter((n) => n >= 2)
+    .sort((a, b) => b - a);
+  const out: Array<{ id: string; negative: number }> = [];
+  for (let i = 0; i < counts.length && out.length < MAX_AT_RISK; i += 4) {
+    const batch = counts.slice(i, i + 4);
+    const docs = await Promise.all(batch.map((n) => sets(setIds.repeatedNegativeOf(sk, week, n)).findOne({ _id: setIds.repeatedNegativeOf(sk, week, n) as never })));
+    for (const [j, doc] of docs.entries()) for (const id of Object.values((doc?.m ?? {}) as Entries<string>)) out.push({ id, negative: batch[j]! });
+  }
+  return out;
+}
+
 const shardIds = (f: (shard: number) => string): string[] => Array.from({ length: SHARDS }, (_, i) => f(i));
 
 interface RollupDoc {
@@ -104,19 +121,17 @@ export async function fastDigest(scope: Scope, opts: DigestOptions = {}): Promis
     channelIds.set(k, v.id);
     channelNames[v.id] = v.name;
   }
-  const rid = setIds.repeatedNegative(sk, week);
-  const [current, previous, repeatedDoc, waiting] = await Promise.all([
+  const [current, previous, repeatedListed, waiting] = await Promise.all([
     weekFacts(scope, week, channelIds),
     weekFacts(scope, prevWeek, channelIds),
-    sets(rid).findOne({ _id: rid as never }) as Promise<{ m?: Entries<{ id: string; n: number }> } | null>,
-    readShards<{ id: string; cu?: string | null; since: Date }>(shardIds((i) => setIds.unanswered(sk, i))),
+    repeatedNegatives(sk, week),
+    readShards<{ id: string; since: Date }>(shardIds((i) => setIds.unanswered(sk, i))),
   ]);
-  // The repeated-negative list ranks first; the shards (every customer's marks) are read only when it holds
+  // The repeated-negative lists rank first; the shards (every customer's marks) are read only when they hold
   // fewer than MAX_AT_RISK customers and customers with one negative conversation may make the list.
-  const listedRepeated = Object.values(repeatedDoc?.m ?? {}).filter((e) => e.n >= 2);
   const flagged =
-    listedRepeated.length >= MAX_AT_RISK
-      ? listedRepeated.map((e) => ({ id: e.id, negative: e.n }))
+    repeatedListed.length >= MAX_AT_RISK
+      ? repeatedListed
       : (await readShards<{ id: string; c?: Entries<boolean> }>(shardIds((i) => setIds.negative(sk, week, i))))
           .map((n) => ({ id: n.id, negative: Object.values(n.c ?? {}).filter(Boolean).length }))
           .filter((n) => n.negative > 0);

@@ -40,8 +40,10 @@ export const setIds = {
   negative: (scope: string, week: string, shard: number) => `n|${scope}|${week}|${shard}`,
   /** One customer's conversations of the week and whether each is negative (`c.<conversation>`). */
   customerNegative: (scope: string, week: string, customerId: string) => `nx|${scope}|${week}|${customerId}`,
-  /** The week's customers with two or more negative conversations (`m.<customer>` = { id, n }). */
+  /** Which counts the week's repeated-negative lists have (`k.n<count>`: true). */
   repeatedNegative: (scope: string, week: string) => `nr|${scope}|${week}`,
+  /** The week's customers with exactly `count` (≥ 2) negative conversations (`m.<customer>` = id). */
+  repeatedNegativeOf: (scope: string, week: string, count: number) => `nr|${scope}|${week}|${count}`,
   activity: (customerId: string, week: string) => `a|${customerId}|${week}`,
   channels: (scope: string) => `ch|${scope}`,
 };
@@ -192,7 +194,7 @@ export async function syncConversation(conversationId: string, timeZone: string 
     if (!c) return;
     const update =
       c.status === 'open' && c.customerId
-        ? { $set: { [`m.${k}`]: { id: c._id, cu: c.customerId, since: waitingSince({ startedAt: c.startedAt, firstAgentReplyAt: c.firstAgentReplyAt ?? null, lastCustomerMessageAt: c.lastCustomerMessageAt ?? null }) } } }
+        ? { $set: { [`m.${k}`]: { id: c._id, since: waitingSince({ startedAt: c.startedAt, firstAgentReplyAt: c.firstAgentReplyAt ?? null, lastCustomerMessageAt: c.lastCustomerMessageAt ?? null }) } } }
         : { $unset: { [`m.${k}`]: '' } };
     await sets(u).updateOne({ _id: u as never }, update, { upsert: true });
   });
@@ -248,23 +250,36 @@ export async function syncNegative(customerId: string, conversationId: string, w
   await copyRepeatedNegative(scopeKey(first), week, customerId);
 }
 
-/** Sets (or takes out) the customer's entry in the week's repeated-negative list from its own document, read inside the list's lock. */
-export async function copyRepeatedNegative(scope: string, week: string, customerId: string): Promise<void> {
+/**
+ * Lists the customer under its count of negative conversations this week (two or more), from its own marks.
+ * Its document remembers the count it is listed under, so a move takes it out of the old list first; a retry
+ * after a crash repeats the same idempotent steps. Runs inside the customer's marks lock (then one list's).
+ */
+export async function copyRepeatedNegative(scope: string, week: string, customerId: string, opts: { forget?: boolean } = {}): Promise<void> {
   const x = setIds.customerNegative(scope, week, customerId);
-  const r = setIds.repeatedNegative(scope, week);
   const ck = safeKey(customerId);
-  await withDocLock('history_sets', r, async () => {
-    const d = (await sets(x).findOne({ _id: x as never })) as { c?: Record<string, boolean> } | null;
-    const n = Object.values(d?.c ?? {}).filter(Boolean).length;
-    await sets(r).updateOne({ _id: r as never }, n >= 2 ? { $set: { [`m.${ck}`]: { id: customerId, n } } } : { $unset: { [`m.${ck}`]: '' } }, { upsert: true });
+  const inList = (count: number, update: Record<string, unknown>) => {
+    const id = setIds.repeatedNegativeOf(scope, week, count);
+    return withDocLock('history_sets', id, () => sets(id).updateOne({ _id: id as never }, update, { upsert: true }));
+  };
+  await withDocLock('history_sets', x, async () => {
+    const d = (await sets(x).findOne({ _id: x as never })) as { c?: Record<string, boolean>; listed?: number } | null;
+    const n = opts.forget ? 0 : Object.values(d?.c ?? {}).filter(Boolean).length;
+    const listed = d?.listed ?? 0;
+    if (listed >= 2 && listed !== n) await inList(listed, { $unset: { [`m.${ck}`]: '' } });
+    if (n >= 2) {
+      await inList(n, { $set: { [`m.${ck}`]: customerId } });
+      const idx = setIds.repeatedNegative(scope, week);
+      await withDocLock('history_sets', idx, () => sets(idx).updateOne({ _id: idx as never }, { $set: { [`k.n${n}`]: true } }, { upsert: true }));
+    }
+    if (opts.forget) await sets(x).deleteOne({ _id: x as never });
+    else if (listed !== n && d) await sets(x).updateOne({ _id: x as never }, { $set: { listed: n } });
   });
 }
 
 /** Takes a customer out of a week's negative marks (its own document and the repeated list; /customer forget). */
 export async function removeNegative(scope: string, week: string, customerId: string): Promise<void> {
-  const x = setIds.customerNegative(scope, week, customerId);
-  await withDocLock('history_sets', x, () => sets(x).deleteOne({ _id: x as never }));
-  await copyRepeatedNegative(scope, week, customerId);
+  await copyRepeatedNegative(scope, week, customerId, { forget: true });
 }
 
 /** The customer's `first|<customer>` document (see countActivity). */
