@@ -57,7 +57,12 @@ export async function readView(id: string, opts: { withConversations?: boolean }
     views(vid).findOne({ _id: vid as never }),
     opts.withConversations === false ? null : customerConversations(id).findOne({ _id: id as never }),
   ]);
-  if (!v?.v) return null;
+  if (!v?.v) {
+    // No view yet: the tag job's hook writes it, so a customer who has just written is only in the record
+    // capture stored (one more read, on a miss only; on FerretDB it scans the customers).
+    const c = await readCustomer(id);
+    return c ? { customer: c, conversations: (list?.c ?? {}) as Record<string, unknown> } : null;
+  }
   return { customer: { ...(v.v as Omit<RawCustomer, '_id'>), _id: id }, conversations: (list?.c ?? {}) as Record<string, unknown> };
 }
 
