@@ -199,17 +199,7 @@ export class MessageTagger {
   }
 
   private async ensureRollup(id: string, platform: MessageDoc['platform'], workspaceId: string, week: string, timeZone: string): Promise<void> {
-    const insert = {
-      platform,
-      workspaceId,
-      week,
-      timeZone,
-      counts: { conversations: 0, messages: 0, customerMessages: 0, agentMessages: 0 },
-      needs: {},
-      sentiment: { sum: 0, count: 0, positive: 0, neutral: 0, negative: 0 },
-      channels: {},
-      ops: [],
-    };
+    const insert = { ...rollupInsertFields(platform, workspaceId, week, timeZone), ops: [] };
     await withDocLock('weekly_rollups', id, async () => {
       try {
         await WeeklyRollup.collection.updateOne({ _id: id as never }, { $setOnInsert: insert }, { upsert: true });
@@ -218,6 +208,20 @@ export class MessageTagger {
       }
     });
   }
+}
+
+/** A new weekly rollup's fields (written with `$setOnInsert` by whichever counter reaches it first). */
+export function rollupInsertFields(platform: MessageDoc['platform'], workspaceId: string, week: string, timeZone: string) {
+  return {
+    platform,
+    workspaceId,
+    week,
+    timeZone,
+    counts: { conversations: 0, messages: 0, customerMessages: 0, agentMessages: 0 },
+    needs: {},
+    sentiment: { sum: 0, count: 0, positive: 0, neutral: 0, negative: 0 },
+    channels: {},
+  };
 }
 
 /** Takes a finished operation's id off a counter document (phase 4 above). Idempotent. */

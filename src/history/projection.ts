@@ -10,7 +10,7 @@ import { Conversation, Customer, WeeklyRollup, type Platform } from '../db/model
 import { withDocLock } from '../db/doc-lock.js';
 import { nameKey, rollupKey } from '../capture/keys.js';
 import { safeKey } from '../counters/contribution.js';
-import { releaseOp, type CountedMessage } from '../counters/tag-message.js';
+import { releaseOp, rollupInsertFields, type CountedMessage } from '../counters/tag-message.js';
 import { isoWeekKey } from '../time/week.js';
 import { labelFor } from '../nlp/sentiment.js';
 import type { Logger } from '../logger.js';
@@ -309,16 +309,6 @@ export const activityOpId = (markerId: string): string => `act-${createHash('sha
 export const flipOpId = (customerId: string, from: string, to: string): string =>
   `actmv-${createHash('sha1').update(`${customerId}|${from}|${to}`).digest('hex').slice(0, 16)}`;
 
-const rollupInsert = (platform: Platform, workspaceId: string, week: string, timeZone: string) => ({
-  platform,
-  workspaceId,
-  week,
-  timeZone,
-  counts: { conversations: 0, messages: 0, customerMessages: 0, agentMessages: 0 },
-  needs: {},
-  sentiment: { sum: 0, count: 0, positive: 0, neutral: 0, negative: 0 },
-  channels: {},
-});
 
 type Marker = { kind?: string; done?: boolean };
 const readMarker = async (id: string): Promise<Marker | null> => (await sets(id).findOne({ _id: id as never })) as Marker | null;
@@ -378,7 +368,7 @@ export async function countActivity(m: CountedMessage): Promise<void> {
         {
           $inc: { [`customers.${kind}`]: 1 },
           $push: { ops: { $each: [opId], $slice: -OPS_MEMORY } },
-          $setOnInsert: rollupInsert(m.platform, m.workspaceId, m.week, m.timeZone),
+          $setOnInsert: rollupInsertFields(m.platform, m.workspaceId, m.week, m.timeZone),
         } as never,
         { upsert: true },
       );
@@ -407,7 +397,7 @@ export async function settleFlips(customerId: string): Promise<void> {
           {
             $inc: { 'customers.new': -1, 'customers.returning': 1 },
             $push: { ops: { $each: [opId], $slice: -OPS_MEMORY } },
-            $setOnInsert: rollupInsert(platform, workspaceId, from, flip.tz),
+            $setOnInsert: rollupInsertFields(platform, workspaceId, from, flip.tz),
           } as never,
           { upsert: true },
         );

@@ -8,7 +8,7 @@ import natural from './natural.js';
 import { NONE, type NeedsParams } from './needs.js';
 import { tokenize, words } from './tokens.js';
 import type { TrainingData } from './training-data.js';
-import { rng } from '../random.js';
+import { rng, shuffleInPlace } from '../random.js';
 
 export interface NeedsTrainingOptions {
   temperature?: number;
@@ -223,10 +223,7 @@ export function fitLogisticGate(
   let bg2 = 1e-8;
   const order = docs.map((_, i) => i);
   for (let epoch = 0; epoch < epochs; epoch++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(r() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
+    shuffleInPlace(order, r);
     for (const k of order) {
       const d = docs[k]!;
       let z = bias;
@@ -281,10 +278,7 @@ export function fitSoftmax(
   const z = new Float64Array(K);
   const order = docs.map((_, i) => i);
   for (let epoch = 0; epoch < epochs; epoch++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(r() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
+    shuffleInPlace(order, r);
     for (const k of order) {
       const d = docs[k]!;
       let max = -Infinity;
