@@ -200,7 +200,7 @@ export class CaptureService {
       if (conv.status === 'resolved') {
         await updateOneById(Conversation.collection as never, { _id: conversationId, status: 'resolved' }, { $set: { status: 'open', resolvedAt: null } });
       }
-    } else if (role === 'agent' && conv.customerId != null && msg.ts.getTime() > (conv.startedAt as Date).getTime()) {
+    } else if (role === 'agent' && conv.customerId != null && conversationId !== this.key(msg) && msg.ts.getTime() >= (conv.startedAt as Date).getTime()) {
       const first = (conv.firstAgentReplyAt as Date | null | undefined) ?? null;
       if (first === null || first.getTime() > msg.ts.getTime()) {
         await updateOneById(

@@ -162,7 +162,7 @@ export async function planImport(ordered: ImportRecord[], snapshot: Snapshot, op
     if (role === 'customer') {
       if (conv.customerId == null && customerId !== null) Object.assign(conv, { customerId, firstLine: firstLine(msg.text), permalink: msg.permalink ?? null });
       if (conv.status === 'resolved') Object.assign(conv, { status: 'open', resolvedAt: null });
-    } else if (role === 'agent' && conv.customerId != null && msg.ts.getTime() > time(conv.startedAt)!) {
+    } else if (role === 'agent' && conv.customerId != null && conversationId !== key && msg.ts.getTime() >= time(conv.startedAt)!) {
       const first = time(conv.firstAgentReplyAt);
       if (first === null || first > msg.ts.getTime()) {
         Object.assign(conv, { firstAgentReplyAt: msg.ts, firstResponseMs: msg.ts.getTime() - time(conv.startedAt)! });
