@@ -48,7 +48,6 @@ describe('conversation runs', () => {
     const r = rng(4242);
     const ws = 'TRUNS';
     let clock = Date.UTC(2026, 10, 2, 8);
-    const runDocsPruned = new Set<string>();
     let outOfOrder = 0;
     let deleted = 0;
     let joined = 0;
@@ -85,8 +84,6 @@ describe('conversation runs', () => {
         await Conversation.deleteOne({ _id: out.conversationId });
         deleted++;
       }
-      const runs = await mongoose.connection.db!.collection('conversation_runs').find({}).toArray();
-      for (const d of runs) if (d.from && Object.keys(d.e ?? {}).length <= RUN_MAX_ENTRIES / 2 && i > 200) runDocsPruned.add(String(d._id));
     }
     // The stream exercised every path: joins, late messages before a map's start, deletions, pruning.
     expect(joined).toBeGreaterThan(N / 4);

@@ -207,11 +207,7 @@ export function fitLogisticGate(
   let needs = 0;
   for (const e of examples) {
     if (e.features.length === 0) continue;
-    const f = Int32Array.from(e.features.map((x) => {
-      let i = index.get(x);
-      if (i === undefined) index.set(x, (i = index.size));
-      return i;
-    }));
+    const f = featureIds(e.features, index);
     const y = e.label === NONE ? 0 : 1;
     needs += y;
     docs.push({ f, y });
@@ -247,6 +243,17 @@ export function fitLogisticGate(
   return { classes: ['need', NONE], logPrior: [Math.round(bias * 1e4) / 1e4, 0], features, logistic: true };
 }
 
+/** Feature strings as dense ids (0/1 features), adding new ones to `index`. */
+function featureIds(features: string[], index: Map<string, number>): Int32Array {
+  return Int32Array.from(
+    features.map((x) => {
+      let i = index.get(x);
+      if (i === undefined) index.set(x, (i = index.size));
+      return i;
+    }),
+  );
+}
+
 /** Multinomial logistic regression over the 0/1 features (AdaGrad, L2, deterministic order). */
 export function fitSoftmax(
   examples: Array<{ features: string[]; label: string }>,
@@ -263,11 +270,7 @@ export function fitSoftmax(
   const docs: Array<{ f: Int32Array; y: number }> = [];
   for (const e of examples) {
     if (e.features.length === 0) continue;
-    const f = Int32Array.from(e.features.map((x) => {
-      let i = index.get(x);
-      if (i === undefined) index.set(x, (i = index.size));
-      return i;
-    }));
+    const f = featureIds(e.features, index);
     docs.push({ f, y: ci.get(e.label)! });
   }
   const F = index.size;
