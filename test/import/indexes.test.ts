@@ -1,9 +1,11 @@
 // Which indexes ensureIndexes keeps: every one on MongoDB; on FerretDB only the unique ones (its SQLite
-// backend never reads a non-unique index, so those only slow the writes an import makes), dropping
-// non-unique ones an earlier version created. Runs against whichever server MONGO_URL names.
+// backend never reads a non-unique index, so those only slow the writes an import makes) that `_id` does
+// not already enforce, dropping the others an earlier version created. Runs against whichever server
+// MONGO_URL names.
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureIndexes, serverInfo } from '../../src/db/connection.js';
+import { ensureIndexes, keptOnFerretdb, serverInfo } from '../../src/db/connection.js';
+import { messageKey } from '../../src/capture/keys.js';
 import { ALL_MODELS, Message } from '../../src/db/models.js';
 import { cleanupTestEnv, connectTestDb, testEnv, type TestEnv } from '../helpers/env.js';
 
@@ -22,12 +24,12 @@ const keysOf = async (m: (typeof ALL_MODELS)[number]): Promise<string[]> =>
 const schemaKeys = (m: (typeof ALL_MODELS)[number], onlyUnique: boolean): string[] =>
   m.schema
     .indexes()
-    .filter(([, o]) => !onlyUnique || o?.unique === true)
+    .filter(([k, o]) => !onlyUnique || keptOnFerretdb(m.collection.collectionName, k, o as { unique?: boolean }))
     .map(([k]) => JSON.stringify(k))
     .sort();
 
 describe('ensureIndexes', () => {
-  it('creates every index on MongoDB and only the unique ones on FerretDB', async () => {
+  it('creates every index on MongoDB and on FerretDB only the unique ones that _id does not imply', async () => {
     for (const m of ALL_MODELS) {
       await m.createCollection().catch(() => undefined);
       expect(await keysOf(m)).toEqual(schemaKeys(m, ferretdb));
@@ -39,9 +41,21 @@ describe('ensureIndexes', () => {
     expect(await keysOf(Message)).toEqual(schemaKeys(Message, false));
     await ensureIndexes();
     expect(await keysOf(Message)).toEqual(schemaKeys(Message, ferretdb));
-    // The unique index still refuses a second message with the same platform, workspace, channel and id.
-    const doc = { platform: 'slack', workspaceId: 'T1', channelId: 'C1', messageId: '1.000001' };
-    await mongoose.connection.db!.collection('messages').insertOne({ _id: 'a' as never, ...doc });
-    await expect(mongoose.connection.db!.collection('messages').insertOne({ _id: 'b' as never, ...doc })).rejects.toMatchObject({ code: 11000 });
+    // A second message with the same platform, workspace, channel and id is still refused: its _id is the
+    // same key (on FerretDB the _id index is what refuses it).
+    const doc = { platform: 'slack', workspaceId: 'T1', channelId: 'C1', messageId: '1.000001' } as const;
+    const key = messageKey(doc.platform, doc.workspaceId, doc.channelId, doc.messageId);
+    const messages = mongoose.connection.db!.collection('messages');
+    await messages.insertOne({ _id: key as never, ...doc });
+    await expect(messages.insertOne({ _id: key as never, ...doc, text: 'again' })).rejects.toMatchObject({ code: 11000 });
+    if (!ferretdb) await expect(messages.insertOne({ _id: 'other' as never, ...doc })).rejects.toMatchObject({ code: 11000 });
+    expect(await messages.countDocuments({})).toBe(1);
+  });
+
+  it('on FerretDB drops the messages unique index an earlier version created (the _id index enforces it)', async () => {
+    if (!ferretdb) return;
+    await Message.collection.createIndex({ platform: 1, workspaceId: 1, channelId: 1, messageId: 1 }, { unique: true });
+    await ensureIndexes();
+    expect(await keysOf(Message)).toEqual([]);
   });
 });
