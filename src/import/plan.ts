@@ -74,6 +74,22 @@ export function captureOrder(records: ImportRecord[]): ImportRecord[] {
   return out;
 }
 
+/**
+ * A new document as written: without its top-level null and empty-array fields. That is what FerretDB
+ * stores for the live path's upserts (it leaves such fields of `$setOnInsert` out), and every query and
+ * reader treats a missing field as null (or none); smaller documents make each insert cheaper (FerretDB
+ * stores documents as JSON with a type entry per field).
+ */
+export function compact(doc: Doc): Doc {
+  const out: Doc = { _id: doc._id };
+  for (const k in doc) {
+    const v = doc[k];
+    if (v === null || v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
 const time = (v: unknown): number | null => (v instanceof Date ? v.getTime() : null);
 
 function splitOrigin(origin: string): { file: string; position: string } {
@@ -222,7 +238,7 @@ export async function planImport(ordered: ImportRecord[], snapshot: Snapshot, op
     });
     const conv = touchConversation(msg, key, conversationId, authorCustomerId);
     const customerId = authorCustomerId ?? (conv.customerId as string | null | undefined) ?? null;
-    plan.newMessages.push({ _id: key, ...newMessageDocument(msg, conversationId, customerId, opts.now) });
+    plan.newMessages.push(compact({ _id: key, ...newMessageDocument(msg, conversationId, customerId, opts.now) }));
     messages.set(key, { conversationId, rev: 0, needsTagging: true });
     const cp = checkpoints.get(channel);
     if (!cp) checkpoints.set(channel, { _id: channel, platform: msg.platform, workspaceId: msg.workspaceId, channelId: msg.channelId, lastTs: msg.ts });
@@ -263,7 +279,8 @@ export async function planImport(ordered: ImportRecord[], snapshot: Snapshot, op
     if (ops.length) plan.conversationUpdates.push({ id, ops });
   }
   plan.workspaces = [...workspaces.values()];
-  plan.newCustomers = [...newCustomers.values()];
+  plan.newCustomers = [...newCustomers.values()].map(compact);
+  plan.newConversations = plan.newConversations.map(compact);
   plan.customerUpdates = [...customerUpdates.values()];
   plan.checkpoints = [...checkpoints.values()];
   return plan;

@@ -20,17 +20,27 @@ export async function customerHistory(customerId: string): Promise<CustomerHisto
   return { customer, conversations, messages } as unknown as CustomerHistory;
 }
 
+/**
+ * Fields a stored message or conversation may lack where they are empty: FerretDB leaves the null and
+ * empty-array fields of an upsert's `$setOnInsert` out, and the bulk importer writes none. An export shows
+ * them as null (or []) so it has the same fields whichever way and wherever the history was stored.
+ */
+const MESSAGE_EMPTY = { threadId: null, customerId: null, text: null, attachments: [], editedAt: null, deletedAt: null, permalink: null, tags: null, counted: null };
+const CONVERSATION_EMPTY = { threadId: null, firstAgentReplyAt: null, firstResponseMs: null, resolvedAt: null };
+
 /** The export document: when, and the history (internal bookkeeping fields left out). */
 export function exportDocument(history: CustomerHistory, exportedAt: Date = new Date()): Record<string, unknown> {
-  const strip = <T extends Record<string, unknown>>(d: T): Record<string, unknown> => {
+  const strip = <T extends Record<string, unknown>>(d: T, empty: Record<string, unknown> = {}): Record<string, unknown> => {
     const { ops: _ops, pending: _pending, ...rest } = d;
-    return rest;
+    const out: Record<string, unknown> = { ...rest };
+    for (const [k, v] of Object.entries(empty)) if (out[k] === undefined) out[k] = Array.isArray(v) ? [] : v;
+    return out;
   };
   return {
     exportedAt,
     customer: strip(history.customer),
-    conversations: history.conversations.map(strip),
-    messages: history.messages.map(strip),
+    conversations: history.conversations.map((c) => strip(c, CONVERSATION_EMPTY)),
+    messages: history.messages.map((m) => strip(m, MESSAGE_EMPTY)),
   };
 }
 

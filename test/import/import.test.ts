@@ -176,11 +176,10 @@ describe('DiscordChatExporter export', () => {
     expect(first?.permalink).toBe(`https://discord.com/channels/${G}/${CH}/960000000000000002`);
     const conv = await Conversation.findById(dkey('960000000000000002')).lean();
     expect(conv).toMatchObject({ kind: 'channel', status: 'answered', firstResponseMs: 6 * 60_000, customerId: `discord:${G}:940000000000000001` });
-    expect(await Message.findById(dkey('960000000000000004')).lean()).toMatchObject({
-      conversationId: dkey('960000000000000002'),
-      attachments: [{ name: 'sync.png', type: 'png', size: 48213 }],
-      text: null,
-    });
+    const attachmentOnly = await Message.findById(dkey('960000000000000004')).lean();
+    expect(attachmentOnly).toMatchObject({ conversationId: dkey('960000000000000002'), attachments: [{ name: 'sync.png', type: 'png', size: 48213 }] });
+    // No text: stored without the field (as FerretDB stores the live path's upsert), which reads as null.
+    expect(attachmentOnly?.text ?? null).toBeNull();
     expect((await Message.findById(dkey('960000000000000005')).lean())?.author?.role).toBe('bot');
     // The thread's messages belong to the parent channel and to the conversation of the message it grew from.
     const threadReply = await Message.findById(dkey('980000000000000001')).lean();
