@@ -26,7 +26,7 @@ import { isoWeekKey } from '../src/time/week.js';
 import { labelFor } from '../src/nlp/sentiment.js';
 import { dayKey } from '../src/history/windows.js';
 import { average, waitingSince } from '../src/history/assemble.js';
-import { entryOf, keyIds, PREFIX_CAP, PREFIX_CHARS, replyBucket, setIds, shardOf, VIEW_FIELDS, type ConvDoc } from '../src/history/projection.js';
+import { entryOf, keyIds, PREFIX_CAP, PREFIX_CHARS, replyBucket, setIds, shardOf, VIEW_FIELDS, waitingHourOf, type ConvDoc } from '../src/history/projection.js';
 import { PARTITIONED, partitionName, viewIds } from '../src/history/store.js';
 import { buildCustomerSummary, lookupCustomer } from '../src/history/index.js';
 import { naiveCustomerSummary, naiveLookupCustomer } from '../src/history/naive.js';
@@ -230,9 +230,22 @@ function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]
     const k = safeKey(c._id);
     let d = cc.get(c.customerId!);
     if (!d) cc.set(c.customerId!, (d = { _id: c.customerId!, c: {} }));
-    briefs.push({ _id: viewIds.brief(c._id), e: entryOf(c) });
+    const brief: Doc = { _id: viewIds.brief(c._id), e: entryOf(c) };
+    briefs.push(brief);
     (d.c as Record<string, unknown>)[k] = entryOf(c);
-    if (c.status === 'open') set(setIds.unanswered(scope, shardOf(c._id)))[k] = { id: c._id, since: waitingSince({ startedAt: c.startedAt, firstAgentReplyAt: c.firstAgentReplyAt ?? null, lastCustomerMessageAt: c.lastCustomerMessageAt ?? null }) };
+    if (c.status === 'open') {
+      // Filed under the hour its wait began, counted in the hour index, as fileWaiting keeps them.
+      const since = waitingSince({ startedAt: c.startedAt, firstAgentReplyAt: c.firstAgentReplyAt ?? null, lastCustomerMessageAt: c.lastCustomerMessageAt ?? null });
+      const hour = waitingHourOf(since);
+      brief.w = hour;
+      set(setIds.waitingHour(scope, hour))[k] = { id: c._id, since };
+      const bucketDoc = sets.get(setIds.waitingHour(scope, hour))!;
+      bucketDoc.n = bucketDoc.v = ((bucketDoc.n as number | undefined) ?? 0) + 1;
+      const idx = setIds.waitingHours(scope);
+      let h = sets.get(idx);
+      if (!h) sets.set(idx, (h = { _id: idx, h: {} }));
+      (h.h as Record<string, unknown>)[`h${hour}`] = { n: bucketDoc.n, v: bucketDoc.v };
+    }
     if (c.firstResponseMs != null) {
       const week = isoWeekKey(c.startedAt, TZ);
       set(setIds.replies(scope, week, shardOf(c._id)))[k] = c.firstResponseMs;

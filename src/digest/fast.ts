@@ -6,7 +6,7 @@ import { rollupKey } from '../capture/keys.js';
 import { briefOfWaitingDoc, toRef, trendOf, average } from '../history/assemble.js';
 import { dayWindows } from '../history/fast.js';
 import { readView } from '../history/members.js';
-import { setIds, SHARDS, type ConversationEntry } from '../history/projection.js';
+import { setIds, SHARDS, waitingHourOf, type ConversationEntry } from '../history/projection.js';
 import { scopeKey, validateScope } from '../history/scope.js';
 import { sets, viewIds, views } from '../history/store.js';
 import type { ConversationBrief, Scope } from '../history/types.js';
@@ -73,6 +73,40 @@ async function repeatedNegatives(sk: string, week: string): Promise<Array<{ id: 
   return out;
 }
 
+/**
+ * The conversations waiting longer than UNANSWERED_AFTER_MS at `now`: how many, and the longest waits (at least
+ * MAX_UNANSWERED of them when there are that many), longest first. From the hour index (counts per hour the
+ * wait began) and only the hour buckets holding the longest waits and the cut-off hour.
+ */
+export async function waitingLongest(sk: string, now: Date): Promise<{ total: number; longest: Array<{ id: string; since: Date }> }> {
+  const idx = setIds.waitingHours(sk);
+  const d = (await sets(idx).findOne({ _id: idx as never })) as { h?: Record<string, { n?: number }> } | null;
+  const hours = Object.entries(d?.h ?? {})
+    .map(([k, v]) => ({ hour: Number(k.slice(1)), n: v?.n ?? 0 }))
+    .filter((h) => h.n > 0 && Number.isFinite(h.hour))
+    .sort((a, b) => a.hour - b.hour);
+  const cutoff = now.getTime() - UNANSWERED_AFTER_MS;
+  const cutoffHour = waitingHourOf(new Date(cutoff));
+  const bucket = async (hour: number): Promise<Array<{ id: string; since: Date }>> => {
+    const id = setIds.waitingHour(sk, hour);
+    const b = await sets(id).findOne({ _id: id as never });
+    return Object.values((b?.m ?? {}) as Entries<{ id: string; since: Date }>).filter((w) => new Date(w.since).getTime() < cutoff);
+  };
+  // Every hour before the cut-off hour is wholly late; of the cut-off hour only what began before the cut-off.
+  let total = hours.filter((h) => h.hour < cutoffHour).reduce((a, h) => a + h.n, 0);
+  const boundary = hours.some((h) => h.hour === cutoffHour) ? bucket(cutoffHour) : Promise.resolve([]);
+  const longest: Array<{ id: string; since: Date }> = [];
+  const early = hours.filter((h) => h.hour < cutoffHour);
+  for (let i = 0; i < early.length && longest.length < MAX_UNANSWERED; i += 4) {
+    for (const ws of await Promise.all(early.slice(i, i + 4).map((h) => bucket(h.hour)))) longest.push(...ws);
+  }
+  const atCutoff = await boundary;
+  total += atCutoff.length;
+  if (longest.length < MAX_UNANSWERED) longest.push(...atCutoff);
+  longest.sort((a, b) => new Date(a.since).getTime() - new Date(b.since).getTime() || a.id.localeCompare(b.id));
+  return { total, longest };
+}
+
 const shardIds = (f: (shard: number) => string): string[] => Array.from({ length: SHARDS }, (_, i) => f(i));
 
 interface RollupDoc {
@@ -125,7 +159,7 @@ export async function fastDigest(scope: Scope, opts: DigestOptions = {}): Promis
     weekFacts(scope, week, channelIds),
     weekFacts(scope, prevWeek, channelIds),
     repeatedNegatives(sk, week),
-    readShards<{ id: string; since: Date }>(shardIds((i) => setIds.unanswered(sk, i))),
+    waitingLongest(sk, now),
   ]);
   // The repeated-negative lists rank first; the shards (every customer's marks) are read only when they hold
   // fewer than MAX_AT_RISK customers and customers with one negative conversation may make the list.
@@ -136,8 +170,7 @@ export async function fastDigest(scope: Scope, opts: DigestOptions = {}): Promis
           .map((n) => ({ id: n.id, negative: Object.values(n.c ?? {}).filter(Boolean).length }))
           .filter((n) => n.negative > 0);
 
-  const late = waiting.filter((w) => now.getTime() - new Date(w.since).getTime() > UNANSWERED_AFTER_MS);
-  late.sort((a, b) => new Date(a.since).getTime() - new Date(b.since).getTime() || a.id.localeCompare(b.id));
+  const late = waiting.longest;
   // The briefs of the longest waits come from their brief copies (`b|<conversation>`).
   const briefs = await Promise.all(late.slice(0, MAX_UNANSWERED).map((w) => views(viewIds.brief(w.id)).findOne({ _id: viewIds.brief(w.id) as never })));
   const unanswered: ConversationBrief[] = [];
@@ -187,7 +220,7 @@ export async function fastDigest(scope: Scope, opts: DigestOptions = {}): Promis
     current,
     previous,
     unanswered,
-    unansweredTotal: late.length,
+    unansweredTotal: waiting.total,
     atRisk,
     channelNames,
   });

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { Conversation, Customer, WeeklyRollup, type Platform } from '../db/models.js';
 import { withDocLock } from '../db/doc-lock.js';
+import { updateOneById } from '../db/by-id.js';
 import { nameKey, rollupKey } from '../capture/keys.js';
 import { safeKey } from '../counters/contribution.js';
 import { releaseOp, rollupInsertFields, type CountedMessage } from '../counters/tag-message.js';
@@ -31,7 +32,13 @@ export function shardOf(id: string): number {
 }
 
 export const setIds = {
-  unanswered: (scope: string, shard: number) => `u|${scope}|${shard}`,
+  /**
+   * The workspace's open conversations whose wait began in hour `hour` (ms since the epoch / 1 h):
+   * `m.<conversation>` = { id, since }, their count `n` and a version `v` bumped with every change of `n`.
+   */
+  waitingHour: (scope: string, hour: number) => `uh|${scope}|${hour}`,
+  /** Per waiting hour, its count as last copied and that copy's version (`h.h<hour>` = { n, v }). */
+  waitingHours: (scope: string) => `uhi|${scope}`,
   replies: (scope: string, week: string, shard: number) => `r|${scope}|${week}|${shard}`,
   /** The week's first-reply histogram: `b.b<bucket>` = how many values bucket `<bucket>` holds. */
   replyHistogram: (scope: string, week: string) => `rh|${scope}|${week}`,
@@ -163,6 +170,64 @@ export function entryOf(c: ConvDoc): ConversationEntry {
   };
 }
 
+const HOUR_MS = 3_600_000;
+export const waitingHourOf = (since: Date): number => Math.floor(since.getTime() / HOUR_MS);
+
+/**
+ * Moves the conversation's waiting entry from hour `filed` (where its brief says it is) to the hour of `since`
+ * (null: no longer waiting), and records the new hour on the brief. Runs inside the brief's lock. Each bucket
+ * change adds or removes the entry and moves its count in one update (conditional on the entry's presence, so
+ * a retry changes nothing); the count is then copied to the hour index, whose copies only move forward in
+ * version, so copies racing from several processes leave the newest.
+ */
+async function fileWaiting(scope: string, conversationId: string, filed: number | null, since: Date | null): Promise<void> {
+  const k = safeKey(conversationId);
+  const hour = since === null ? null : waitingHourOf(since);
+  if (filed !== null && filed !== hour) await unfileWaiting(scope, filed, conversationId);
+  if (hour !== null) {
+    const id = setIds.waitingHour(scope, hour);
+    const entry = { id: conversationId, since };
+    const added = await withDocLock('history_sets', id, async () => {
+      await sets(id).updateOne({ _id: id as never }, { $setOnInsert: { n: 0, v: 0 } }, { upsert: true });
+      const r = await updateOneById(sets(id), { _id: id, [`m.${k}`]: { $exists: false } }, { $set: { [`m.${k}`]: entry }, $inc: { n: 1, v: 1 } });
+      if (r.matchedCount === 0) await sets(id).updateOne({ _id: id as never }, { $set: { [`m.${k}`]: entry } });
+      return r.matchedCount > 0;
+    });
+    if (added) await copyWaitingCount(scope, hour);
+  }
+  const b = viewIds.brief(conversationId);
+  if (filed !== hour) await views(b).updateOne({ _id: b as never }, hour === null ? { $unset: { w: '' } } : { $set: { w: hour } });
+}
+
+async function unfileWaiting(scope: string, hour: number, conversationId: string): Promise<void> {
+  const id = setIds.waitingHour(scope, hour);
+  const k = safeKey(conversationId);
+  const r = await withDocLock('history_sets', id, () => updateOneById(sets(id), { _id: id, [`m.${k}`]: { $exists: true } }, { $unset: { [`m.${k}`]: '' }, $inc: { n: -1, v: 1 } }));
+  if (r.matchedCount > 0) await copyWaitingCount(scope, hour);
+}
+
+/** Copies an hour bucket's count into the workspace's hour index, unless a newer copy is there already. */
+async function copyWaitingCount(scope: string, hour: number): Promise<void> {
+  const id = setIds.waitingHour(scope, hour);
+  const d = (await sets(id).findOne({ _id: id as never }, { projection: { n: 1, v: 1 } })) as { n?: number; v?: number } | null;
+  if (!d) return;
+  const idx = setIds.waitingHours(scope);
+  const f = `h.h${hour}`;
+  await withDocLock('history_sets', idx, async () => {
+    await sets(idx).updateOne({ _id: idx as never }, { $setOnInsert: { h: {} } }, { upsert: true });
+    await updateOneById(sets(idx), { _id: idx, $or: [{ [f]: { $exists: false } }, { [`${f}.v`]: { $lt: d.v ?? 0 } }] }, { $set: { [f]: { n: d.n ?? 0, v: d.v ?? 0 } } });
+  });
+}
+
+/** Takes a conversation out of the waiting hours (it is being deleted); call before its brief is deleted. */
+export async function dropWaiting(scope: string, conversationId: string): Promise<void> {
+  const b = viewIds.brief(conversationId);
+  await withDocLock('history_views', b, async () => {
+    const d = (await views(b).findOne({ _id: b as never }, { projection: { w: 1 } })) as { w?: number } | null;
+    if (typeof d?.w === 'number') await fileWaiting(scope, conversationId, d.w, null);
+  });
+}
+
 async function upsertSet(id: string, update: Record<string, unknown>): Promise<void> {
   await withDocLock('history_sets', id, () => sets(id).updateOne({ _id: id as never }, update, { upsert: true }));
 }
@@ -182,21 +247,14 @@ export async function syncConversation(conversationId: string, timeZone: string 
       await customerConversations(cid).updateOne({ _id: cid as never }, { $set: { [`c.${k}`]: entryOf(c) } }, { upsert: true });
     });
   }
+  // The brief copy, and the conversation filed under the hour its wait began (the brief remembers which).
   const b = viewIds.brief(conversationId);
   await withDocLock('history_views', b, async () => {
     const c = await readConv(conversationId);
     if (!c) return;
-    await views(b).updateOne({ _id: b as never }, { $set: { e: entryOf(c) } }, { upsert: true });
-  });
-  const u = setIds.unanswered(scope, shardOf(conversationId));
-  await withDocLock('history_sets', u, async () => {
-    const c = await readConv(conversationId);
-    if (!c) return;
-    const update =
-      c.status === 'open' && c.customerId
-        ? { $set: { [`m.${k}`]: { id: c._id, since: waitingSince({ startedAt: c.startedAt, firstAgentReplyAt: c.firstAgentReplyAt ?? null, lastCustomerMessageAt: c.lastCustomerMessageAt ?? null }) } } }
-        : { $unset: { [`m.${k}`]: '' } };
-    await sets(u).updateOne({ _id: u as never }, update, { upsert: true });
+    const before = await views(b).findOneAndUpdate({ _id: b as never }, { $set: { e: entryOf(c) } }, { upsert: true, returnDocument: 'before' }); // (FerretDB 1.24 refuses a projection in findAndModify)
+    const since = c.status === 'open' && c.customerId ? waitingSince({ startedAt: c.startedAt, firstAgentReplyAt: c.firstAgentReplyAt ?? null, lastCustomerMessageAt: c.lastCustomerMessageAt ?? null }) : null;
+    await fileWaiting(scope, conversationId, typeof before?.w === 'number' ? before.w : null, since);
   });
   if (timeZone !== null && first.firstResponseMs != null) {
     const r = setIds.replies(scope, isoWeekKey(first.startedAt, timeZone), shardOf(conversationId));

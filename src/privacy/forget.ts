@@ -13,7 +13,7 @@ import { withDocLock } from '../db/doc-lock.js';
 import { Conversation, Customer, Message, OPS_MEMORY, WeeklyRollup, type Platform } from '../db/models.js';
 import { forgetGroupMember } from '../history/link.js';
 import { readCustomer } from '../history/members.js';
-import { activityOpId, firstId, flipOpId, keyIds, PREFIX_CHARS, removeNegative, removeReply, setIds, shardOf, syncConversation, type FirstDoc } from '../history/projection.js';
+import { activityOpId, dropWaiting, firstId, flipOpId, keyIds, PREFIX_CHARS, removeNegative, removeReply, setIds, shardOf, syncConversation, type FirstDoc } from '../history/projection.js';
 import { scopeKey } from '../history/scope.js';
 import { customerConversations, lookupKeys, sets, viewIds, views } from '../history/store.js';
 import { nameKey } from '../capture/keys.js';
@@ -185,11 +185,8 @@ export async function forgetCustomer(customerId: string, opts: { log: Logger; ta
   await withDocLock('history_views', viewIds.customer(customerId), () => views(viewIds.customer(customerId)).deleteOne({ _id: viewIds.customer(customerId) as never }));
   for (const c of conversations) {
     const scope = scopeKey(c);
-    const k = safeKey(c._id);
-    const shard = shardOf(c._id);
+    await dropWaiting(scope, c._id); // out of the waiting hours, then the brief that says where it was filed
     await withDocLock('history_views', viewIds.brief(c._id), () => views(viewIds.brief(c._id)).deleteOne({ _id: viewIds.brief(c._id) as never }));
-    const u = setIds.unanswered(scope, shard);
-    await withDocLock('history_sets', u, () => sets(u).updateOne({ _id: u as never }, { $unset: { [`m.${k}`]: '' } }));
     // First-reply times are filed under the week the conversation started, in the zone it was counted in.
     const zones = new Set([...(zonesOf.get(c._id) ?? []), 'UTC']);
     for (const week of new Set([...zones].map((tz) => isoWeekKey(c.startedAt, tz)))) {

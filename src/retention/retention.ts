@@ -9,8 +9,8 @@ import { withDocLock } from '../db/doc-lock.js';
 import { Conversation, Customer, Message, WeeklyRollup } from '../db/models.js';
 import { applyOnce, operationId, releaseOp } from '../counters/tag-message.js';
 import { contributionDelta, safeKey, type Contribution, type Delta } from '../counters/contribution.js';
-import { customerConversations, sets, viewIds, views } from '../history/store.js';
-import { setIds, shardOf, syncConversation, syncCustomerView } from '../history/projection.js';
+import { customerConversations, viewIds, views } from '../history/store.js';
+import { dropWaiting, syncConversation, syncCustomerView } from '../history/projection.js';
 import { scopeKey } from '../history/scope.js';
 import type { Logger } from '../logger.js';
 
@@ -99,8 +99,7 @@ async function retireConversation(id: string): Promise<boolean> {
       const cid = conv.customerId;
       await withDocLock('customer_conversations', cid, () => customerConversations(cid).updateOne({ _id: cid as never }, { $unset: { [`c.${k}`]: '' } }));
     }
-    const u = setIds.unanswered(scopeKey({ platform: conv.platform, workspaceId: conv.workspaceId }), shardOf(id));
-    await withDocLock('history_sets', u, () => sets(u).updateOne({ _id: u as never }, { $unset: { [`m.${k}`]: '' } }));
+    await dropWaiting(scopeKey({ platform: conv.platform, workspaceId: conv.workspaceId }), id);
     await withDocLock('history_views', viewIds.brief(id), () => views(viewIds.brief(id)).deleteOne({ _id: viewIds.brief(id) as never }));
     await Conversation.deleteOne({ _id: id });
     return true;
