@@ -7,7 +7,7 @@
 // writer always copies the newest state: concurrent jobs of one conversation cannot leave a stale copy.
 import { createHash } from 'node:crypto';
 import { Conversation, Customer, WeeklyRollup, type Platform } from '../db/models.js';
-import { withDocLock } from '../db/doc-lock.js';
+import { docLock, withDocLock } from '../db/doc-lock.js';
 import { updateOneById } from '../db/by-id.js';
 import { nameKey, rollupKey } from '../capture/keys.js';
 import { safeKey } from '../counters/contribution.js';
@@ -174,17 +174,29 @@ const HOUR_MS = 3_600_000;
 export const waitingHourOf = (since: Date): number => Math.floor(since.getTime() / HOUR_MS);
 
 /**
- * Moves the conversation's waiting entry from hour `filed` (where its brief says it is) to the hour of `since`
- * (null: no longer waiting), and records the new hour on the brief. Runs inside the brief's lock. Each bucket
- * change adds or removes the entry and moves its count in one update (conditional on the entry's presence, so
- * a retry changes nothing); the count is then copied to the hour index, whose copies only move forward in
- * version, so copies racing from several processes leave the newest.
+ * Moves the conversation's waiting entry from the hour its brief says it is filed under (`filed`, as last read)
+ * to the hour of `since` (null: no longer waiting). Runs inside the brief's lock. Each bucket change adds or
+ * removes the entry and moves the bucket's count in one update, conditional on the entry's presence, so a
+ * retry changes nothing; the count is then copied to the hour index, whose copies only move forward in version.
+ * Order (take out of the old hour, move the brief's mark, file under the new hour) leaves a crash anywhere to be
+ * healed by the next sync. Without document locks (MongoDB) two syncs of one conversation may race: the mark
+ * moves by compare-and-set, and a sync that finds the mark moved on after filing takes its entry out again.
  */
 async function fileWaiting(scope: string, conversationId: string, filed: number | null, since: Date | null): Promise<void> {
-  const k = safeKey(conversationId);
+  const b = viewIds.brief(conversationId);
   const hour = since === null ? null : waitingHourOf(since);
-  if (filed !== null && filed !== hour) await unfileWaiting(scope, filed, conversationId);
-  if (hour !== null) {
+  for (let attempt = 0; ; attempt++) {
+    if (filed !== null && filed !== hour) await unfileWaiting(scope, filed, conversationId);
+    if (filed !== hour) {
+      const moved = await updateOneById(views(b), { _id: b, w: filed === null ? { $exists: false } : filed }, hour === null ? { $unset: { w: '' } } : { $set: { w: hour } });
+      if (moved.matchedCount === 0) {
+        if (attempt >= 4) throw new Error(`waiting mark of ${conversationId} kept moving; retrying later`);
+        filed = await waitingMark(b);
+        continue;
+      }
+    }
+    if (hour === null) return;
+    const k = safeKey(conversationId);
     const id = setIds.waitingHour(scope, hour);
     const entry = { id: conversationId, since };
     const added = await withDocLock('history_sets', id, async () => {
@@ -194,9 +206,14 @@ async function fileWaiting(scope: string, conversationId: string, filed: number 
       return r.matchedCount > 0;
     });
     if (added) await copyWaitingCount(scope, hour);
+    if (!docLock().enabled && (await waitingMark(b)) !== hour) await unfileWaiting(scope, hour, conversationId);
+    return;
   }
-  const b = viewIds.brief(conversationId);
-  if (filed !== hour) await views(b).updateOne({ _id: b as never }, hour === null ? { $unset: { w: '' } } : { $set: { w: hour } });
+}
+
+async function waitingMark(briefId: string): Promise<number | null> {
+  const d = (await views(briefId).findOne({ _id: briefId as never }, { projection: { w: 1 } })) as { w?: number } | null;
+  return typeof d?.w === 'number' ? d.w : null;
 }
 
 async function unfileWaiting(scope: string, hour: number, conversationId: string): Promise<void> {
@@ -223,8 +240,8 @@ async function copyWaitingCount(scope: string, hour: number): Promise<void> {
 export async function dropWaiting(scope: string, conversationId: string): Promise<void> {
   const b = viewIds.brief(conversationId);
   await withDocLock('history_views', b, async () => {
-    const d = (await views(b).findOne({ _id: b as never }, { projection: { w: 1 } })) as { w?: number } | null;
-    if (typeof d?.w === 'number') await fileWaiting(scope, conversationId, d.w, null);
+    const filed = await waitingMark(b);
+    if (filed !== null) await fileWaiting(scope, conversationId, filed, null);
   });
 }
 
