@@ -1,4 +1,5 @@
-// End to end: events captured by a bot process → tag jobs → 1 or 2 worker processes writing tags, counters
+// End to end: Slack events (bench/generate.ts's workspace: threads, edits, deletes) captured by a bot process
+// through the Slack adapter's capture handler → tag jobs → 1 or 2 worker processes writing tags, counters
 // and projections, timed until the last job is done and no message is left untagged. Baseline in the same
 // run: BullMQ moving the same number of empty jobs from one producer process to as many empty workers.
 // Also reports each process's peak RSS (bot during capture, workers during the run).
@@ -23,7 +24,20 @@ export interface E2eOptions {
   timeoutMs?: number;
   /** Start no further run after this time (ms since the epoch); at least one run is made. */
   deadline?: number;
+  /**
+   * The quick run's budget (ms since the epoch): give up when the processes are not all ready by then, and when
+   * a run that started is not done 10 s after it.
+   */
+  readyBy?: number;
 }
+
+/** How long to wait for the processes to say they are ready. */
+const readyWait = (opts: E2eOptions): number => (opts.readyBy ? Math.max(1_000, opts.readyBy - Date.now()) : 120_000);
+/** How long to wait for a timed part: the run's timeout, cut at 10 s past the quick run's budget. */
+const runWait = (opts: E2eOptions): number => {
+  const t = opts.timeoutMs ?? 300_000;
+  return opts.readyBy ? Math.min(t, Math.max(1_000, opts.readyBy + 10_000 - Date.now())) : t;
+};
 
 const verbose = process.env.BENCH_VERBOSE === '1';
 const note = (s: string): void => {
@@ -86,7 +100,12 @@ async function waitForJobs(q: Queue, jobs: number, deadline: number): Promise<{ 
       note(`jobs ${JSON.stringify(c)} of ${jobs}`);
     }
     if ((c.completed ?? 0) + (c.failed ?? 0) >= jobs) return { completed: c.completed ?? 0, failed: c.failed ?? 0 };
-    if (Date.now() > deadline) throw new Error(`only ${c.completed} of ${jobs} jobs done before the deadline`);
+    if (Date.now() > deadline) {
+      // Jobs waiting in `delayed` are being retried: say why they failed.
+      const [retried] = await q.getJobs(['delayed', 'failed'], 0, 0);
+      const why = retried?.failedReason ? `; ${c.delayed ?? 0} retrying, last error: ${retried.failedReason.split('\n')[0]}` : '';
+      throw new Error(`only ${c.completed} of ${jobs} jobs done before the deadline${why}`);
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -116,11 +135,28 @@ interface RunResult {
   counts?: Record<string, number>;
 }
 
-async function runProduct(opts: E2eOptions, run: number): Promise<RunResult> {
+/** The baseline's processes, started beside the product's so both start-ups are over before either is timed. */
+interface EmptyProcs {
+  prefix: string;
+  workers: Child[];
+  bot: Child;
+  ready: Promise<unknown>;
+}
+
+function spawnEmpty(opts: E2eOptions, run: number): EmptyProcs {
+  const prefix = `bench_e2e_empty_${Date.now().toString(36)}${run}`;
+  const workers = Array.from({ length: opts.workers }, () => spawn(['empty-worker', '-', '-', opts.redisUrl, prefix, '0', '0', '-']));
+  // The number of jobs comes with "go": the product's run says how many it moved.
+  const bot = spawn(['empty-bot', '-', '-', opts.redisUrl, prefix, '0', '0', '-', '8']);
+  const ready = Promise.all([...workers, bot].map((c) => receive(c, readyWait(opts))));
+  ready.catch(() => undefined); // awaited by the product's run; a failure there is reported from it
+  return { prefix, workers, bot, ready };
+}
+
+async function runProduct(opts: E2eOptions, run: number, alsoReady: Promise<unknown>): Promise<RunResult> {
   const id = `${Date.now().toString(36)}${run}`;
   const dbName = `bench_e2e_${id}`;
   const prefix = `bench_e2e_${id}`;
-  const timeout = opts.timeoutMs ?? 300_000;
   await connectMongo(opts.mongoUrl, createLogger('silent'), { dbName });
   await ensureIndexes();
   const conn = producerConnection(opts.redisUrl);
@@ -128,25 +164,29 @@ async function runProduct(opts: E2eOptions, run: number): Promise<RunResult> {
   const children: Child[] = [];
   try {
     const workers = Array.from({ length: opts.workers }, () => spawn(['worker', opts.mongoUrl, dbName, opts.redisUrl, prefix, '0', '0', '-']));
-    const bot = spawn(['bot', opts.mongoUrl, dbName, opts.redisUrl, prefix, String(opts.messages), String(opts.seed + run), `TE2E${id}`, '8']);
+    const bot = spawn(['bot', opts.mongoUrl, dbName, opts.redisUrl, prefix, String(opts.messages), String(opts.seed), `TE2E${id}`, '8']);
     children.push(...workers, bot);
-    const readies = await Promise.all(children.map((c) => receive(c, 120_000)));
+    const readies = await Promise.all(children.map((c) => receive(c, readyWait(opts))));
     const ready = readies[readies.length - 1]!;
-    note(`product run ${run}: ${opts.workers} workers and the bot ready, ${String(ready.events)} events`);
+    await alsoReady;
+    note(`product run ${run}: ${opts.workers} workers and the bot ready (and the baseline's processes), ${String(ready.events)} events`);
     const t0 = performance.now();
     bot.proc.send({ type: 'go' });
-    const done = await receive(bot, timeout);
+    const done = await receive(bot, runWait(opts));
     const jobs = done.jobs as number;
     note(`product run ${run}: captured in ${Math.round(done.ms as number)} ms, ${jobs} jobs`);
-    const { failed } = await waitForJobs(q, jobs, Date.now() + timeout);
+    const { failed } = await waitForJobs(q, jobs, Date.now() + runWait(opts));
     // Tags and counters written: no message is left waiting for its tag job.
+    const taggedBy = Date.now() + runWait(opts);
     for (;;) {
       const left = await Message.countDocuments({ needsTagging: true });
       if (left === 0) break;
       if (failed > 0) throw new Error(`${failed} tag jobs failed and ${left} messages are untagged`);
+      if (Date.now() > taggedBy) throw new Error(`every tag job is done but ${left} messages are still untagged`);
       await new Promise((r) => setTimeout(r, 20));
     }
     const ms = performance.now() - t0;
+    note(`product run ${run}: tagged in ${Math.round(ms)} ms from go`);
     for (const w of workers) w.proc.send({ type: 'stop' });
     const stopped = await Promise.all(workers.map((w) => receive(w, 60_000)));
     return {
@@ -166,34 +206,28 @@ async function runProduct(opts: E2eOptions, run: number): Promise<RunResult> {
     await mongoose.connection.dropDatabase().catch(() => undefined);
     await mongoose.disconnect();
     await cleanRedis(opts.redisUrl, prefix);
+    note(`product run ${run}: cleaned up`);
   }
 }
 
-async function runEmpty(opts: E2eOptions, run: number, jobs: number): Promise<RunResult> {
-  const id = `${Date.now().toString(36)}${run}`;
-  const prefix = `bench_e2e_empty_${id}`;
-  const timeout = opts.timeoutMs ?? 300_000;
+async function runEmpty(opts: E2eOptions, run: number, jobs: number, procs: EmptyProcs): Promise<RunResult> {
+  const { prefix, workers, bot } = procs;
   const conn = producerConnection(opts.redisUrl);
   const q = new Queue(QUEUE.tag, { connection: conn, prefix });
-  const children: Child[] = [];
   try {
-    const workers = Array.from({ length: opts.workers }, () => spawn(['empty-worker', '-', '-', opts.redisUrl, prefix, '0', '0', '-']));
-    const bot = spawn(['empty-bot', '-', '-', opts.redisUrl, prefix, String(jobs), '0', '-', '8']);
-    children.push(...workers, bot);
-    await Promise.all(children.map((c) => receive(c, 120_000)));
+    await procs.ready;
     const t0 = performance.now();
-    bot.proc.send({ type: 'go' });
-    const done = await receive(bot, timeout);
-    const { failed } = await waitForJobs(q, jobs, Date.now() + timeout);
+    bot.proc.send({ type: 'go', jobs });
+    const done = await receive(bot, runWait(opts));
+    const { failed } = await waitForJobs(q, jobs, Date.now() + runWait(opts));
     const ms = performance.now() - t0;
+    note(`empty run ${run}: ${jobs} jobs in ${Math.round(ms)} ms`);
     for (const w of workers) w.proc.send({ type: 'stop' });
     const stopped = await Promise.all(workers.map((w) => receive(w, 60_000)));
     return { rate: jobs / (ms / 1000), events: jobs, jobs, failed, botRss: done.maxRssMiB as number, workerRss: stopped.map((s) => s.maxRssMiB as number) };
   } finally {
-    for (const c of children) if (c.proc.exitCode === null) c.proc.kill();
     await q.close();
     conn.disconnect();
-    await cleanRedis(opts.redisUrl, prefix);
   }
 }
 
@@ -201,9 +235,16 @@ export async function benchE2e(opts: E2eOptions): Promise<{ rows: Row[]; raw: Re
   const product: RunResult[] = [];
   const empty: RunResult[] = [];
   for (let run = 0; run < opts.runs && (run === 0 || !opts.deadline || Date.now() < opts.deadline); run++) {
-    const p = await runProduct(opts, run);
-    product.push(p);
-    empty.push(await runEmpty(opts, run, p.events));
+    const procs = spawnEmpty(opts, run);
+    try {
+      const p = await runProduct(opts, run, procs.ready);
+      product.push(p);
+      // The same number of jobs as the product's run moved (one per stored message, edit and delete).
+      empty.push(await runEmpty(opts, run, p.jobs, procs));
+    } finally {
+      for (const c of [...procs.workers, procs.bot]) if (c.proc.exitCode === null) c.proc.kill();
+      await cleanRedis(opts.redisUrl, procs.prefix);
+    }
   }
   const w = opts.workers;
   const rates = product.map((p) => p.rate);
@@ -213,6 +254,8 @@ export async function benchE2e(opts: E2eOptions): Promise<{ rows: Row[]; raw: Re
   const emptyBotRss = empty.map((e) => e.botRss);
   const emptyWorkerRss = empty.map((e) => Math.max(...e.workerRss));
   const size = product[0]!.events;
+  const c = product[0]!.counts ?? {};
+  const note = `${size} Slack events (messages ${c.messages}, threads ${c.threads}, edits ${c.edits}, deletes ${c.deletes}; seed ${opts.seed}) → ${product[0]!.jobs} tag jobs; baseline moves as many empty jobs (jobs/s)`;
   const rows: Row[] = [
     {
       benchmark: `end to end (capture → tags + counters), ${w} worker process${w > 1 ? 'es' : ''}`,
@@ -224,6 +267,7 @@ export async function benchE2e(opts: E2eOptions): Promise<{ rows: Row[]; raw: Re
       baselineMedian: median(base),
       ratio: median(rates) / median(base),
       runs: product.length,
+      note,
     },
     {
       benchmark: `peak RSS, bot capturing (e2e, ${w} worker${w > 1 ? 's' : ''})`,
@@ -248,5 +292,5 @@ export async function benchE2e(opts: E2eOptions): Promise<{ rows: Row[]; raw: Re
       runs: product.length,
     },
   ];
-  return { rows, raw: { product, empty } };
+  return { rows, raw: { seed: opts.seed, product, empty } };
 }

@@ -140,12 +140,16 @@ export function machine(): Record<string, unknown> {
   };
 }
 
-/** Merges this run's rows into bench/results.json (one entry per benchmark name). */
+/**
+ * Merges one section into bench/results.json, keeping the others (a quick run writes quick_* sections). The
+ * top-level `machine` is the latest writer's; each section keeps its own too (versions, load average).
+ */
 export function writeResults(section: string, data: Record<string, unknown>): void {
   const file = 'bench/results.json';
   const all = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-  all.machine = machine();
-  all[section] = { at: new Date().toISOString(), ...data };
+  const m = machine();
+  all.machine = m;
+  all[section] = { at: new Date().toISOString(), machine: m, ...data };
   writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
 }
 
