@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildCustomerSummary,
+  customerHistory,
   HistoryInputError,
   linkCustomers,
   LinkError,
@@ -139,6 +140,16 @@ describe('lookup', () => {
     expect(amb.kind === 'ambiguous' && amb.candidates.map((c) => c.id)).toEqual(['slack:T3:U2', 'slack:T3:U1', 'slack:T3:U3']);
     expect(await lookupCustomer(T3, { name: 'nobody' })).toEqual({ kind: 'not-found' });
     for (const q of ['ada', 'Zoë', 'adam s', 'lovelace']) expect(await lookupCustomer(T3, { name: q })).toEqual(await naiveLookupCustomer(T3, { name: q }));
+    // customerHistory (what /history calls) = the lookup, then the found customer's summary; none when ambiguous.
+    for (const q of [{ name: 'ada lovelace' }, { name: 'ZOE' }, { userId: 'U2' }, { email: 'zoe@example.com' }]) {
+      const h = await customerHistory(T3, q, { now: NOW });
+      const found = await lookupCustomer(T3, q);
+      expect(h.lookup).toEqual(found);
+      expect(h.summary).toEqual(found.kind === 'found' ? await buildCustomerSummary(T3, found.customer.id, { now: NOW }) : null);
+      expect(h.summary).not.toBeNull();
+    }
+    expect(await customerHistory(T3, { name: 'Ada' }, { now: NOW })).toEqual({ lookup: amb, summary: null });
+    expect(await customerHistory(T3, { name: 'nobody' })).toEqual({ lookup: { kind: 'not-found' }, summary: null });
   });
 
   it('finds by email and by platform id, only within the workspace', async () => {
@@ -185,6 +196,8 @@ describe('identity links', () => {
     expect(fromDiscord).toMatchObject({ kind: 'found', customer: { id: 'discord:900000000000000001:920000000000000001' } });
     const viaDiscord = await buildCustomerSummary(DC, 'discord:900000000000000001:920000000000000001', { now: NOW });
     expect(viaDiscord!.volume).toEqual(fromSlack!.volume);
+    // Two identities under one email: the summary is the asking guild's identity's (read after the lookup).
+    expect(await customerHistory(DC, { email: 'kim@example.com' }, { now: NOW })).toEqual({ lookup: fromDiscord, summary: viaDiscord });
     expect(await naiveCustomerSummary(SL, 'slack:T5:U1', { now: NOW })).toEqual(fromSlack);
   });
 

@@ -10,8 +10,8 @@ import {
 } from 'discord.js';
 import { buildDigest } from '../../src/digest/index.js';
 import { identityKey } from '../../src/capture/keys.js';
-import { buildCustomerSummary, HistoryInputError, LinkError, linkCustomers, lookupCustomer, resolveConversation, unlinkIdentity } from '../../src/history/index.js';
-import type { CustomerQuery, CustomerRef, Scope } from '../../src/history/types.js';
+import { buildCustomerSummary, customerHistory, HistoryInputError, LinkError, linkCustomers, lookupCustomer, resolveConversation, unlinkIdentity } from '../../src/history/index.js';
+import type { CustomerQuery, CustomerRef, CustomerSummary, Scope } from '../../src/history/types.js';
 import type { Logger } from '../../src/logger.js';
 import type { SurveyScheduler } from '../../src/feedback/types.js';
 import { CUSTOMER_OPTIONS, parseCustomerToken, type CustomerToken } from './commands.js';
@@ -124,24 +124,24 @@ export class CommandHandler {
     const user = interaction.options.getUser('user');
     const query = interaction.options.getString('query')?.trim() ?? '';
     const page = interaction.options.getInteger('page') ?? 1;
-    let resolved: { id: string } | { outcome: CommandOutcome };
+    let resolved: { id: string; summary?: CustomerSummary | null } | { outcome: CommandOutcome };
     let asked: string;
     if (user) {
       asked = user.globalName ?? user.username;
-      resolved = await this.resolve(interaction, scope, { userId: user.id }, asked);
+      resolved = await this.resolve(interaction, scope, { userId: user.id }, asked, page);
     } else if (query.startsWith('id:')) {
       asked = query;
       resolved = { id: query.slice(3) };
     } else if (query !== '') {
       asked = query;
-      resolved = await this.resolve(interaction, scope, EMAIL.test(query) ? { email: query } : { name: query }, asked);
+      resolved = await this.resolve(interaction, scope, EMAIL.test(query) ? { email: query } : { name: query }, asked, page);
     } else {
       await this.answer(interaction, notice('Give a `user` or a `query` (email or name).'));
       return 'invalid';
     }
     if ('outcome' in resolved) return resolved.outcome;
     const customerId = resolved.id;
-    const summary = await buildCustomerSummary(scope, customerId, { page });
+    const summary = 'summary' in resolved && resolved.summary !== undefined ? resolved.summary : await buildCustomerSummary(scope, customerId, { page });
     if (!summary) {
       await this.answer(interaction, renderLookup({ kind: 'not-found' }, asked));
       return 'not-found';
@@ -151,10 +151,21 @@ export class CommandHandler {
   }
 
   /** The customer id for a query, or the outcome after answering "not found"/"several match"/"invalid". */
-  private async resolve(interaction: ChatInputCommandInteraction, scope: Scope, query: CustomerQuery, asked: string): Promise<{ id: string } | { outcome: CommandOutcome }> {
+  private async resolve(
+    interaction: ChatInputCommandInteraction,
+    scope: Scope,
+    query: CustomerQuery,
+    asked: string,
+    page?: number,
+  ): Promise<{ id: string; summary?: CustomerSummary | null } | { outcome: CommandOutcome }> {
     let lookup;
     try {
-      lookup = await lookupCustomer(scope, query);
+      if (page !== undefined) {
+        // `/history`: the lookup with the found customer's summary, read together (src/history customerHistory).
+        const h = await customerHistory(scope, query, { page });
+        if (h.lookup.kind === 'found') return { id: h.lookup.customer.id, summary: h.summary };
+        lookup = h.lookup;
+      } else lookup = await lookupCustomer(scope, query);
     } catch (err) {
       if (!(err instanceof HistoryInputError)) throw err;
       await this.answer(interaction, notice(`That query cannot be used: ${safeLine(err.message, 300)}`));

@@ -3,7 +3,7 @@
 // asked. Only agents get answers; anyone else gets a polite refusal and no data.
 import type { App, RespondArguments, RespondFn } from '@slack/bolt';
 import { buildDigest } from '../../src/digest/index.js';
-import { buildCustomerSummary, HistoryInputError, LinkError, linkCustomers, lookupCustomer, resolveConversation, unlinkIdentity } from '../../src/history/index.js';
+import { buildCustomerSummary, customerHistory, HistoryInputError, LinkError, linkCustomers, lookupCustomer, resolveConversation, unlinkIdentity } from '../../src/history/index.js';
 import { identityKey } from '../../src/capture/keys.js';
 import type { Scope } from '../../src/history/types.js';
 import type { Logger } from '../../src/logger.js';
@@ -87,10 +87,11 @@ export function registerCommands(app: App, deps: CommandDeps): void {
     later('/history', command.user_id, respond, async () => {
       const query = parseHistoryQuery(command.text);
       if (!query) return renderText(HISTORY_USAGE);
-      const found = await lookupCustomer(scope(), query);
+      const { lookup: found, summary: s } = await customerHistory(scope(), query, { page: 1, pageSize: PAGE_SIZE });
       if (found.kind === 'not-found') return renderNotFound(queryLabel(query));
       if (found.kind === 'ambiguous') return renderAmbiguous(queryLabel(query), found.candidates);
-      return (await summary(found.customer.id, 1)) ?? renderNotFound(queryLabel(query));
+      if (!s) return renderNotFound(queryLabel(query));
+      return renderCustomerSummary(s, { nextPageValue: JSON.stringify({ c: found.customer.id, p: 2 } satisfies PageValue) });
     });
   });
 

@@ -2,7 +2,7 @@
 // status, for the adapters. Reads go through counters and projections kept at write time (fast.ts); the
 // scan-based versions (naive.ts) stay as the benchmark's baseline and the tests' oracle.
 import type { Logger } from '../logger.js';
-import { fastCustomerSummary, fastLookupCustomer } from './fast.js';
+import { fastCustomerHistory, fastCustomerSummary, fastLookupCustomer } from './fast.js';
 import { autoLinkByEmail } from './link.js';
 import { createProjector } from './projection.js';
 import type { CustomerLookup, CustomerQuery, CustomerSummary, Scope } from './types.js';
@@ -24,6 +24,19 @@ export async function buildCustomerSummary(
   opts: { now?: Date; page?: number; pageSize?: number } = {},
 ): Promise<CustomerSummary | null> {
   return fastCustomerSummary(scope, customerId, opts);
+}
+
+/**
+ * What `/history <query>` shows: the lookup and, when it found one customer, that customer's summary (null when
+ * it is not visible from the scope). Faster than lookupCustomer then buildCustomerSummary: the likely answer's
+ * summary is read alongside the candidates.
+ */
+export async function customerHistory(
+  scope: Scope,
+  query: CustomerQuery,
+  opts: { now?: Date; page?: number; pageSize?: number } = {},
+): Promise<{ lookup: CustomerLookup; summary: CustomerSummary | null }> {
+  return fastCustomerHistory(scope, query, opts);
 }
 
 /** The tag job's after-count hook that keeps what the functions above read (wired in jobs/worker.ts). */
