@@ -28,7 +28,7 @@ import { dayKey } from '../src/history/windows.js';
 import { average, waitingSince } from '../src/history/assemble.js';
 import { entryOf, keyIds, PREFIX_CAP, PREFIX_CHARS, replyBucket, setIds, shardOf, VIEW_FIELDS, waitingHourOf, type ConvDoc } from '../src/history/projection.js';
 import { PARTITIONED, partitionName, viewIds } from '../src/history/store.js';
-import { buildCustomerSummary, lookupCustomer } from '../src/history/index.js';
+import { buildCustomerSummary, customerHistory, lookupCustomer } from '../src/history/index.js';
 import { naiveCustomerSummary, naiveLookupCustomer } from '../src/history/naive.js';
 import { buildDigest } from '../src/digest/index.js';
 import { naiveDigest } from '../src/digest/naive.js';
@@ -212,7 +212,7 @@ function viewOf(c: Doc): Record<string, unknown> {
   return v;
 }
 
-function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]; customerConversations: Doc[]; views: Doc[] } {
+function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]; customerConversations: Doc[]; views: Doc[]; briefs: Doc[] } {
   const scope = `slack:${WS}`;
   const sets = new Map<string, Doc>();
   const set = (id: string): Record<string, unknown> => {
@@ -309,7 +309,7 @@ function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]
       d.n = d.ids.length;
     }
   }
-  return { sets: [...sets.values()], keys: [...keys.values()], customerConversations: [...cc.values()], views: [...customerViews, ...briefs] };
+  return { sets: [...sets.values()], keys: [...keys.values()], customerConversations: [...cc.values()], views: customerViews, briefs };
 }
 
 async function insertAll(name: string, docs: Doc[]): Promise<void> {
@@ -349,6 +349,7 @@ async function insertProjections(proj: ReturnType<typeof projections>): Promise<
   await insertPartitioned('history_sets', proj.sets);
   await insertPartitioned('customer_keys', proj.keys);
   await insertPartitioned('history_views', proj.views);
+  await insertPartitioned('history_briefs', proj.briefs);
 }
 
 /** Where two answers first differ (path: fast value vs naive value), for the error message. */
@@ -455,11 +456,18 @@ async function main(): Promise<void> {
       const id = idOf(found);
       return { found, summary: id ? await summary(scope, id, { now: NOW }) : null };
     };
-    if (TRACE) await trace(async () => void (await history(queries[0]!, lookupCustomer, buildCustomerSummary)), async () => void (await buildDigest(scope, { now: NOW })));
+    // The fast path as the adapters call it (customerHistory: the likely answer's summary read alongside the
+    // candidates); an ambiguous lookup is followed by the first candidate's summary, as an agent's pick would be.
+    const fastHistory = async (q: CustomerQuery) => {
+      const h = await customerHistory(scope, q, { now: NOW });
+      const id = idOf(h.lookup);
+      return { found: h.lookup, summary: h.lookup.kind === 'found' ? h.summary : id ? await buildCustomerSummary(scope, id, { now: NOW }) : null };
+    };
+    if (TRACE) await trace(async () => void (await fastHistory(queries[0]!)), async () => void (await buildDigest(scope, { now: NOW })));
     const loadBefore = os.loadavg();
     stage('timing /history');
     const fastTimes: number[] = [];
-    for (const q of queries) fastTimes.push((await time(() => history(q, lookupCustomer, buildCustomerSummary)))[0]);
+    for (const q of queries) fastTimes.push((await time(() => fastHistory(q)))[0]);
     stage('timing the digest');
     const digestTimes: number[] = [];
     for (let i = 0; i < DIGEST_SAMPLES; i++) digestTimes.push((await time(() => buildDigest(scope, { now: NOW })))[0]);
@@ -475,7 +483,7 @@ async function main(): Promise<void> {
     for (const q of queries.slice(0, NAIVE_SAMPLES)) {
       const [ms, naive] = await time(() => history(q, naiveLookupCustomer, naiveCustomerSummary));
       naiveTimes.push(ms);
-      const fast = await history(q, lookupCustomer, buildCustomerSummary);
+      const fast = await fastHistory(q);
       if (JSON.stringify(fast.found) !== JSON.stringify(naive.found)) throw new Error(`lookup differs for ${JSON.stringify(q)}`);
       if (JSON.stringify(fast.summary) !== JSON.stringify(naive.summary)) throw new Error(`summary differs for ${JSON.stringify(q)}: ${firstDifference(fast.summary, naive.summary)}`);
     }

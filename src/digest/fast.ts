@@ -8,7 +8,7 @@ import { dayWindows } from '../history/fast.js';
 import { readView } from '../history/members.js';
 import { setIds, SHARDS, waitingHourOf, type ConversationEntry } from '../history/projection.js';
 import { scopeKey, validateScope } from '../history/scope.js';
-import { sets, viewIds, views } from '../history/store.js';
+import { briefs, sets, viewIds } from '../history/store.js';
 import type { ConversationBrief, Scope } from '../history/types.js';
 import { assembleDigest, emptyWeek, MAX_AT_RISK, MAX_UNANSWERED, UNANSWERED_AFTER_MS, type AtRiskCandidate, type WeekFacts } from './assemble.js';
 import { resolveDigestWeek, type DigestOptions } from './naive.js';
@@ -172,9 +172,9 @@ export async function fastDigest(scope: Scope, opts: DigestOptions = {}): Promis
 
   const late = waiting.longest;
   // The briefs of the longest waits come from their brief copies (`b|<conversation>`).
-  const briefs = await Promise.all(late.slice(0, MAX_UNANSWERED).map((w) => views(viewIds.brief(w.id)).findOne({ _id: viewIds.brief(w.id) as never })));
+  const read = await Promise.all(late.slice(0, MAX_UNANSWERED).map((w) => briefs(viewIds.brief(w.id)).findOne({ _id: viewIds.brief(w.id) as never })));
   const unanswered: ConversationBrief[] = [];
-  for (const [i, d] of briefs.entries()) {
+  for (const [i, d] of read.entries()) {
     const w = late[i]!;
     const e = d?.e as ConversationEntry | undefined;
     if (!e || e.st !== 'open') continue;

@@ -18,7 +18,7 @@ import type { Logger } from '../logger.js';
 import { average, waitingSince } from './assemble.js';
 import { readCustomer } from './members.js';
 import { scopeKey } from './scope.js';
-import { customerConversations, lookupKeys, sets, viewIds, views } from './store.js';
+import { briefs, customerConversations, lookupKeys, sets, viewIds, views } from './store.js';
 import { OPS_MEMORY } from '../db/models.js';
 
 /** Shards per workspace set, so no one document grows with the whole workspace. */
@@ -188,7 +188,7 @@ async function fileWaiting(scope: string, conversationId: string, filed: number 
   for (let attempt = 0; ; attempt++) {
     if (filed !== null && filed !== hour) await unfileWaiting(scope, filed, conversationId);
     if (filed !== hour) {
-      const moved = await updateOneById(views(b), { _id: b, w: filed === null ? { $exists: false } : filed }, hour === null ? { $unset: { w: '' } } : { $set: { w: hour } });
+      const moved = await updateOneById(briefs(b), { _id: b, w: filed === null ? { $exists: false } : filed }, hour === null ? { $unset: { w: '' } } : { $set: { w: hour } });
       if (moved.matchedCount === 0) {
         if (attempt >= 4) throw new Error(`waiting mark of ${conversationId} kept moving; retrying later`);
         filed = await waitingMark(b);
@@ -212,7 +212,7 @@ async function fileWaiting(scope: string, conversationId: string, filed: number 
 }
 
 async function waitingMark(briefId: string): Promise<number | null> {
-  const d = (await views(briefId).findOne({ _id: briefId as never }, { projection: { w: 1 } })) as { w?: number } | null;
+  const d = (await briefs(briefId).findOne({ _id: briefId as never }, { projection: { w: 1 } })) as { w?: number } | null;
   return typeof d?.w === 'number' ? d.w : null;
 }
 
@@ -239,7 +239,7 @@ async function copyWaitingCount(scope: string, hour: number): Promise<void> {
 /** Takes a conversation out of the waiting hours (it is being deleted); call before its brief is deleted. */
 export async function dropWaiting(scope: string, conversationId: string): Promise<void> {
   const b = viewIds.brief(conversationId);
-  await withDocLock('history_views', b, async () => {
+  await withDocLock('history_briefs', b, async () => {
     const filed = await waitingMark(b);
     if (filed !== null) await fileWaiting(scope, conversationId, filed, null);
   });
@@ -266,10 +266,10 @@ export async function syncConversation(conversationId: string, timeZone: string 
   }
   // The brief copy, and the conversation filed under the hour its wait began (the brief remembers which).
   const b = viewIds.brief(conversationId);
-  await withDocLock('history_views', b, async () => {
+  await withDocLock('history_briefs', b, async () => {
     const c = await readConv(conversationId);
     if (!c) return;
-    const before = await views(b).findOneAndUpdate({ _id: b as never }, { $set: { e: entryOf(c) } }, { upsert: true, returnDocument: 'before' }); // (FerretDB 1.24 refuses a projection in findAndModify)
+    const before = await briefs(b).findOneAndUpdate({ _id: b as never }, { $set: { e: entryOf(c) } }, { upsert: true, returnDocument: 'before' }); // (FerretDB 1.24 refuses a projection in findAndModify)
     const since = c.status === 'open' && c.customerId ? waitingSince({ startedAt: c.startedAt, firstAgentReplyAt: c.firstAgentReplyAt ?? null, lastCustomerMessageAt: c.lastCustomerMessageAt ?? null }) : null;
     await fileWaiting(scope, conversationId, typeof before?.w === 'number' ? before.w : null, since);
   });

@@ -1,8 +1,8 @@
 // Collections this area owns beside the foundation's. Every read on the request path is by `_id`, in a small
-// collection: FerretDB 1.24 (SQLite) serves even an `_id` equality by scanning the collection's table in
-// SQLite (`EXISTS (SELECT … FROM json_each(doc->'_id') …)`, which no index can answer; `explain` shows
-// `SCAN`), stopping at the first match for a findOne. So a lookup costs about the bytes stored before the
-// document in its table — seconds in a collection of a few hundred MB. The read models are therefore split
+// collection: FerretDB 1.24 (SQLite) serves even an `_id` equality by scanning the collection's table: it
+// queries `_ferretdb_sjson->'$._id' = ?` while its `_id` index is on `_ferretdb_sjson->"_id"`, an expression
+// SQLite does not treat as the same (`explain` shows `SCAN`). So a lookup costs about the bytes stored in its
+// table — seconds in a collection of a few hundred MB. The read models are therefore split
 // into PARTITIONS collections by a hash of the document id (`customer_conversations_p017`, …): a lookup
 // scans one partition, 1/PARTITIONS of the data. On MongoDB the split costs nothing (an `_id` index each).
 import mongoose from 'mongoose';
@@ -57,7 +57,7 @@ export function partitionName(base: string, id: string): string {
 }
 
 /** The read models split into partitions (for tools that list or drop them). */
-export const PARTITIONED = ['customer_conversations', 'history_sets', 'customer_keys', 'history_views'] as const;
+export const PARTITIONED = ['customer_conversations', 'history_sets', 'customer_keys', 'history_views', 'history_briefs'] as const;
 
 /** Group documents (`g|…`) and membership documents (`m|…`). */
 export const groups = (): Collection<GroupDoc> => collection<GroupDoc>('customer_groups');
@@ -66,11 +66,14 @@ export const lookupKeys = (id: string): Collection<KeyDoc> => collection<KeyDoc>
 /** The partition holding customer `customerId`'s conversation list: `c`, the conversations it owns keyed by conversation (see projection.ts). */
 export const customerConversations = (customerId: string): Collection<Document> => collection(partitionName('customer_conversations', customerId));
 /**
- * Small copies read by `_id`: `v|<customer>` (`v`: the customer record's profile, counters and day buckets)
- * and `b|<conversation>` (`e`: the conversation's list entry, for the digest's unanswered briefs). Apart from
- * the conversation lists, so that reading a candidate or a brief never reads a long list.
+ * Small copies read by `_id`, apart from the conversation lists so that reading a candidate or a brief never
+ * reads a long list: `v|<customer>` (`v`: the customer record's profile, counters and day buckets) in
+ * `history_views`, and `b|<conversation>` (`e`: the conversation's list entry, for the digest's unanswered
+ * briefs; `w`: the hour it is filed under as waiting) in `history_briefs`, a family of its own because there are
+ * many more conversations than customers and every read scans its partition on FerretDB.
  */
 export const views = (id: string): Collection<Document> => collection(partitionName('history_views', id));
+export const briefs = (id: string): Collection<Document> => collection(partitionName('history_briefs', id));
 export const viewIds = {
   customer: (customerId: string) => `v|${customerId}`,
   brief: (conversationId: string) => `b|${conversationId}`,

@@ -15,7 +15,7 @@ import { forgetGroupMember } from '../history/link.js';
 import { readCustomer } from '../history/members.js';
 import { activityOpId, dropWaiting, firstId, flipOpId, keyIds, PREFIX_CHARS, removeNegative, removeReply, setIds, shardOf, syncConversation, type FirstDoc } from '../history/projection.js';
 import { scopeKey } from '../history/scope.js';
-import { customerConversations, lookupKeys, sets, viewIds, views } from '../history/store.js';
+import { briefs, customerConversations, lookupKeys, sets, viewIds, views } from '../history/store.js';
 import { nameKey } from '../capture/keys.js';
 import { forgetRuns } from '../capture/recent.js';
 import { retireMessage } from '../retention/retention.js';
@@ -186,7 +186,7 @@ export async function forgetCustomer(customerId: string, opts: { log: Logger; ta
   for (const c of conversations) {
     const scope = scopeKey(c);
     await dropWaiting(scope, c._id); // out of the waiting hours, then the brief that says where it was filed
-    await withDocLock('history_views', viewIds.brief(c._id), () => views(viewIds.brief(c._id)).deleteOne({ _id: viewIds.brief(c._id) as never }));
+    await withDocLock('history_briefs', viewIds.brief(c._id), () => briefs(viewIds.brief(c._id)).deleteOne({ _id: viewIds.brief(c._id) as never }));
     // First-reply times are filed under the week the conversation started, in the zone it was counted in.
     const zones = new Set([...(zonesOf.get(c._id) ?? []), 'UTC']);
     for (const week of new Set([...zones].map((tz) => isoWeekKey(c.startedAt, tz)))) {

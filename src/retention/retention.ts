@@ -9,7 +9,7 @@ import { withDocLock } from '../db/doc-lock.js';
 import { Conversation, Customer, Message, WeeklyRollup } from '../db/models.js';
 import { applyOnce, operationId, releaseOp } from '../counters/tag-message.js';
 import { contributionDelta, safeKey, type Contribution, type Delta } from '../counters/contribution.js';
-import { customerConversations, viewIds, views } from '../history/store.js';
+import { briefs, customerConversations, viewIds } from '../history/store.js';
 import { dropWaiting, syncConversation, syncCustomerView } from '../history/projection.js';
 import { scopeKey } from '../history/scope.js';
 import type { Logger } from '../logger.js';
@@ -100,7 +100,7 @@ async function retireConversation(id: string): Promise<boolean> {
       await withDocLock('customer_conversations', cid, () => customerConversations(cid).updateOne({ _id: cid as never }, { $unset: { [`c.${k}`]: '' } }));
     }
     await dropWaiting(scopeKey({ platform: conv.platform, workspaceId: conv.workspaceId }), id);
-    await withDocLock('history_views', viewIds.brief(id), () => views(viewIds.brief(id)).deleteOne({ _id: viewIds.brief(id) as never }));
+    await withDocLock('history_briefs', viewIds.brief(id), () => briefs(viewIds.brief(id)).deleteOne({ _id: viewIds.brief(id) as never }));
     await Conversation.deleteOne({ _id: id });
     return true;
   });
