@@ -5,7 +5,7 @@
 import { identityKey, nameKey } from '../capture/keys.js';
 import { addDay, assembleSummary, emptyDay, toRef, type ConversationDetail, type ConversationFacts, type DayFacts, type MemberFacts } from './assemble.js';
 import { lookupResult, MAX_CANDIDATES } from './lookup-result.js';
-import { groupOf, readMemberViews, readView, type RawCustomer } from './members.js';
+import { groupOf, readMemberViews, readView, type RawCustomer, type ReadMemo } from './members.js';
 import { keyIds, PREFIX_CHARS, type ConversationEntry } from './projection.js';
 import { rankCandidates } from './rank.js';
 import { normalizeQuery, scopeKey, validateScope, visibleIn } from './scope.js';
@@ -20,11 +20,11 @@ const READ_CANDIDATES = 20;
 /** Told the ranked candidate ids before they are read (customerHistory starts the likely answer's summary). */
 type CandidatesHook = (ids: ReadonlyArray<{ id: string; score: number }>) => void;
 
-async function candidates(scope: Scope, ids: Array<{ id: string; score: number }>, hook?: CandidatesHook): Promise<Array<{ id: string; score: number; groupId: string | null; ref: ReturnType<typeof toRef>; lastContactAt: Date | null }>> {
+async function candidates(scope: Scope, ids: Array<{ id: string; score: number }>, hook?: CandidatesHook, memo?: ReadMemo): Promise<Array<{ id: string; score: number; groupId: string | null; ref: ReturnType<typeof toRef>; lastContactAt: Date | null }>> {
   hook?.(ids);
   const read = await Promise.all(
     ids.map(async ({ id, score }) => {
-      const [v, g] = await Promise.all([readView(id, { withConversations: false }), groupOf(id)]);
+      const [v, g] = await Promise.all([readView(id, { withConversations: false }, memo), groupOf(id, memo)]);
       const c = v?.customer;
       if (!c || !visibleIn(scope, c, g?.scopes ?? null)) return null;
       return { id, score, groupId: g?._id ?? null, lastContactAt: c.lastContactAt ?? null, ref: refOf(c) };
@@ -39,15 +39,15 @@ function refOf(c: RawCustomer) {
   return toRef({ id: c._id, name: c.name ?? null, email: c.email ?? null, company: c.company ?? null, lastContactAt: c.lastContactAt ?? null });
 }
 
-export async function fastLookupCustomer(scope: Scope, query: CustomerQuery, hook?: CandidatesHook): Promise<CustomerLookup> {
+export async function fastLookupCustomer(scope: Scope, query: CustomerQuery, hook?: CandidatesHook, memo?: ReadMemo): Promise<CustomerLookup> {
   scope = validateScope(scope);
   const q = normalizeQuery(query);
   if ('userId' in q) {
-    return lookupResult(await candidates(scope, [{ id: identityKey(scope.platform, scope.workspaceId, q.userId), score: 0 }], hook), scope);
+    return lookupResult(await candidates(scope, [{ id: identityKey(scope.platform, scope.workspaceId, q.userId), score: 0 }], hook, memo), scope);
   }
   if ('email' in q) {
     const doc = await lookupKeys(keyIds.email(q.email)).findOne({ _id: keyIds.email(q.email) });
-    return lookupResult(await candidates(scope, (doc?.ids ?? []).slice(0, READ_CANDIDATES).map((id) => ({ id, score: 0 })), hook), scope);
+    return lookupResult(await candidates(scope, (doc?.ids ?? []).slice(0, READ_CANDIDATES).map((id) => ({ id, score: 0 })), hook, memo), scope);
   }
   const key = nameKey(q.name);
   const words = key.split(' ').filter(Boolean);
@@ -67,7 +67,7 @@ export async function fastLookupCustomer(scope: Scope, query: CustomerQuery, hoo
   ];
   const seen = new Set<string>();
   const ranked = rankCandidates(q.name, entries).filter((e) => (seen.has(e.id) ? false : (seen.add(e.id), true)));
-  return lookupResult(await candidates(scope, ranked.slice(0, READ_CANDIDATES), hook), scope);
+  return lookupResult(await candidates(scope, ranked.slice(0, READ_CANDIDATES), hook, memo), scope);
 }
 
 function memberFacts(m: RawCustomer): MemberFacts {
@@ -109,6 +109,7 @@ export async function fastCustomerSummary(
   scope: Scope,
   customerId: string,
   opts: { now?: Date; page?: number; pageSize?: number } = {},
+  memo?: ReadMemo,
 ): Promise<CustomerSummary | null> {
   scope = validateScope(scope);
   if (typeof customerId !== 'string' || customerId.length > 200) return null;
@@ -118,7 +119,7 @@ export async function fastCustomerSummary(
   // The customer's own feedback is read alongside its views (one round trip less when it is not linked).
   const ownFeedback = fastCustomerFeedback([customerId]);
   ownFeedback.catch(() => undefined);
-  const read = await readMemberViews(customerId);
+  const read = await readMemberViews(customerId, memo);
   if (!read) return null;
   const first = read.members[0]!.customer;
   if (!visibleIn(scope, first, read.group?.scopes ?? null)) return null;
@@ -172,12 +173,19 @@ export async function fastCustomerHistory(
   opts: { now?: Date; page?: number; pageSize?: number } = {},
 ): Promise<{ lookup: CustomerLookup; summary: CustomerSummary | null }> {
   const early: { id?: string; summary?: Promise<CustomerSummary | null> } = {};
-  const lookup = await fastLookupCustomer(scope, query, (ids) => {
-    if (ids.length === 0 || (ids.length > 1 && ids[0]!.score >= ids[1]!.score)) return;
-    early.id = ids[0]!.id;
-    early.summary = fastCustomerSummary(scope, early.id, opts);
-    early.summary.catch(() => undefined); // awaited below when used
-  });
+  // The early summary and the candidates read the leader's view and group once, together.
+  const memo: ReadMemo = new Map();
+  const lookup = await fastLookupCustomer(
+    scope,
+    query,
+    (ids) => {
+      if (ids.length === 0 || (ids.length > 1 && ids[0]!.score >= ids[1]!.score)) return;
+      early.id = ids[0]!.id;
+      early.summary = fastCustomerSummary(scope, early.id, opts, memo);
+      early.summary.catch(() => undefined); // awaited below when used
+    },
+    memo,
+  );
   if (lookup.kind !== 'found') return { lookup, summary: null };
   const summary = early.id === lookup.customer.id && early.summary ? await early.summary : await fastCustomerSummary(scope, lookup.customer.id, opts);
   return { lookup, summary };

@@ -23,8 +23,25 @@ export interface RawCustomer {
   days?: Record<string, { m?: number; ss?: number; sc?: number; n?: Record<string, number> }>;
 }
 
+/**
+ * Reads shared within one request (customerHistory: the lookup's candidate reads and the summary's reads of the
+ * same customer run together), keyed by what is read. Never kept beyond the request.
+ */
+export type ReadMemo = Map<string, Promise<unknown>>;
+
+function once<T>(memo: ReadMemo | undefined, key: string, read: () => Promise<T>): Promise<T> {
+  if (!memo) return read();
+  let p = memo.get(key) as Promise<T> | undefined;
+  if (!p) memo.set(key, (p = read()));
+  return p;
+}
+
 /** Which linked customer (group) a customer belongs to; written only under the link lock (see link.ts). */
-export async function groupOf(id: string): Promise<GroupDoc | null> {
+export function groupOf(id: string, memo?: ReadMemo): Promise<GroupDoc | null> {
+  return once(memo, `g|${id}`, () => readGroupOf(id));
+}
+
+async function readGroupOf(id: string): Promise<GroupDoc | null> {
   const m = (await groups().findOne({ _id: membershipId(id) })) as unknown as MembershipDoc | null;
   if (!m?.groupId) return null;
   const g = await groups().findOne({ _id: m.groupId });
@@ -51,10 +68,10 @@ export interface CustomerView {
 }
 
 /** Reads a customer's view: its record's copy and (unless `withConversations: false`) its conversation list, in parallel. */
-export async function readView(id: string, opts: { withConversations?: boolean } = {}): Promise<CustomerView | null> {
+export async function readView(id: string, opts: { withConversations?: boolean } = {}, memo?: ReadMemo): Promise<CustomerView | null> {
   const vid = viewIds.customer(id);
   const [v, list] = await Promise.all([
-    views(vid).findOne({ _id: vid as never }),
+    once(memo, vid, () => views(vid).findOne({ _id: vid as never })),
     opts.withConversations === false ? null : customerConversations(id).findOne({ _id: id as never }),
   ]);
   if (!v?.v) {
@@ -67,10 +84,10 @@ export async function readView(id: string, opts: { withConversations?: boolean }
 }
 
 /** The customer's view and those of every identity linked to it (itself first), with the scopes that may see them. */
-export async function readMemberViews(id: string): Promise<{ members: CustomerView[]; group: GroupDoc | null } | null> {
-  const [v, group] = await Promise.all([readView(id), groupOf(id)]);
+export async function readMemberViews(id: string, memo?: ReadMemo): Promise<{ members: CustomerView[]; group: GroupDoc | null } | null> {
+  const [v, group] = await Promise.all([readView(id, {}, memo), groupOf(id, memo)]);
   if (!v) return null;
   if (!group) return { members: [v], group: null };
-  const others = await Promise.all(group.members.filter((m) => m !== id).map((m) => readView(m)));
+  const others = await Promise.all(group.members.filter((m) => m !== id).map((m) => readView(m, {}, memo)));
   return { members: [v, ...others.filter((o): o is CustomerView => o !== null)], group };
 }
