@@ -39,7 +39,7 @@ export async function startApp(mode: Mode, config: Config, log: Logger, opts: { 
   http.addReadinessCheck({ name: 'mongodb', check: pingMongo });
   http.addReadinessCheck({ name: 'redis', check: () => queues.ping() });
   const metrics = new Metrics(log.child({ component: 'metrics' }));
-  metrics.observeQueues([queues.tag, queues.maintenance]);
+  metrics.observeQueues([queues.tag, queues.tagChunk, queues.maintenance]);
   if (worker) metrics.observeWorkers(worker.workers);
   http.route('GET', '/metrics', async (_req, res) => {
     const { contentType, body } = await metrics.render();
@@ -47,7 +47,7 @@ export async function startApp(mode: Mode, config: Config, log: Logger, opts: { 
     res.end(body);
   });
   if (config.dashboard) {
-    http.mount(DASHBOARD_PATH, createDashboard([queues.tag, queues.maintenance], config.dashboard, log.child({ component: 'dashboard' })));
+    http.mount(DASHBOARD_PATH, createDashboard([queues.tag, queues.tagChunk, queues.maintenance], config.dashboard, log.child({ component: 'dashboard' })));
   } else {
     http.mount(DASHBOARD_PATH, (_req, res) => sendJson(res, 404, { error: 'queue dashboard is off (set DASHBOARD_USER and DASHBOARD_PASSWORD)' }));
   }

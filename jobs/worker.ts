@@ -6,9 +6,9 @@ import { MessageTagger } from '../src/counters/tag-message.js';
 import { historyProjector } from '../src/history/index.js';
 import type { Logger } from '../src/logger.js';
 import type { Tagger } from '../src/nlp/types.js';
-import { QUEUE, workerConnection, type Queues, type TagJobData } from '../src/queue.js';
+import { QUEUE, workerConnection, type Queues, type TagChunkJobData, type TagJobData } from '../src/queue.js';
 import { createMaintenanceProcessor, RESOLVE_QUIET_EVERY_MS, RETENTION_EVERY_MS, SWEEP_EVERY_MS } from './maintenance.js';
-import { createTagProcessor } from './tag.js';
+import { createTagChunkProcessor, createTagProcessor } from './tag.js';
 import { startRetagWorker, type RetagHandle } from './retag.js';
 
 export interface WorkerHandle {
@@ -47,6 +47,12 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<WorkerHan
     prefix: config.queuePrefix,
     concurrency: config.tagConcurrency,
   });
+  // The bulk importer's chunk jobs, expanded into the tag jobs above (cheap: one addBulk each).
+  const tagChunkWorker = new Worker<TagChunkJobData>(QUEUE.tagChunk, createTagChunkProcessor(queues), {
+    connection: connection(),
+    prefix: config.queuePrefix,
+    concurrency: 1,
+  });
   const maintenanceWorker = new Worker(QUEUE.maintenance, createMaintenanceProcessor(queues, log.child({ component: 'maintenance' }), { resolveAfterDays: config.resolveAfterDays ?? 7, retentionDays: config.retentionDays ?? 0 }), {
     connection: connection(),
     prefix: config.queuePrefix,
@@ -54,7 +60,7 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<WorkerHan
   });
   // At start (when scheduling), history tagged by another model is re-tagged, once per model version.
   const retag = await startRetagWorker({ connection, prefix: config.queuePrefix, queue: queues, model: opts.tagger.modelVersion, log: log.child({ component: 'retag' }), enqueueOnStart: opts.schedule !== false });
-  const workers = [tagWorker, maintenanceWorker];
+  const workers = [tagWorker, tagChunkWorker, maintenanceWorker];
   for (const w of workers) {
     w.on('error', (err) => log.error({ err: err.message, queue: w.name }, 'worker error'));
     w.on('failed', (job, err) =>

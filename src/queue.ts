@@ -1,7 +1,7 @@
 // Queue names, typed job payloads and Redis connections for BullMQ.
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import { tagJobId } from './capture/keys.js';
+import { tagChunkJobId, tagJobId } from './capture/keys.js';
 import { QueueUnavailableError } from './errors.js';
 import type { Logger } from './logger.js';
 import { retryDeferredSurveys, scheduleOrDefer, SURVEY_QUEUE, type SurveyJobData } from './feedback/schedule.js';
@@ -9,6 +9,8 @@ import { DEFAULT_SURVEY_SETTINGS, type SurveyScheduler, type SurveySettings } fr
 
 export const QUEUE = {
   tag: 'tag',
+  /** One job per chunk of messages the bulk importer wrote; the worker expands it into their `tag` jobs. */
+  tagChunk: 'tag-chunk',
   maintenance: 'maintenance',
   survey: SURVEY_QUEUE,
 } as const;
@@ -20,6 +22,11 @@ export interface TagJobData {
   rev: number;
 }
 
+/** The tag jobs of a chunk of messages, enqueued as one job (see Queues.enqueueTagChunk). */
+export interface TagChunkJobData {
+  items: TagJobData[];
+}
+
 export type MaintenanceJobName = 'sweep-untagged' | 'resolve-quiet' | 'retention';
 
 export const TAG_JOB_OPTIONS: JobsOptions = {
@@ -29,6 +36,17 @@ export const TAG_JOB_OPTIONS: JobsOptions = {
   // idempotent past that window too.
   removeOnComplete: { age: 24 * 3600, count: 100_000 },
   // Failed jobs stay two weeks for inspection.
+  removeOnFail: { age: 14 * 24 * 3600 },
+};
+
+/**
+ * A chunk job is cheap to retry (expanding it again adds only the jobs that are missing), and if it fails
+ * every attempt the untagged sweep still enqueues its messages' jobs (they are stored with needsTagging).
+ */
+export const TAG_CHUNK_JOB_OPTIONS: JobsOptions = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
   removeOnFail: { age: 14 * 24 * 3600 },
 };
 
@@ -56,6 +74,8 @@ export interface QueuesOptions {
 /** The producer side: what capture and the adapters use to enqueue work. */
 export class Queues implements SurveyScheduler {
   readonly tag: Queue<TagJobData>;
+  /** Chunks of tag jobs from the bulk importer, expanded by the worker (jobs/tag.ts). */
+  readonly tagChunk: Queue<TagChunkJobData>;
   readonly maintenance: Queue;
   /** Satisfaction surveys to ask (consumed where the adapters run: jobs/survey.ts). */
   readonly survey: Queue<SurveyJobData>;
@@ -68,10 +88,11 @@ export class Queues implements SurveyScheduler {
     this.connection = producerConnection(opts.redisUrl);
     this.connection.on('error', (err) => this.log.warn({ err: err.message }, 'redis (producer) error'));
     this.tag = new Queue<TagJobData>(QUEUE.tag, { connection: this.connection, prefix: opts.prefix, defaultJobOptions: TAG_JOB_OPTIONS });
+    this.tagChunk = new Queue<TagChunkJobData>(QUEUE.tagChunk, { connection: this.connection, prefix: opts.prefix, defaultJobOptions: TAG_CHUNK_JOB_OPTIONS });
     this.maintenance = new Queue(QUEUE.maintenance, { connection: this.connection, prefix: opts.prefix });
     this.survey = new Queue<SurveyJobData>(QUEUE.survey, { connection: this.connection, prefix: opts.prefix });
     this.surveyDefaults = opts.survey ?? DEFAULT_SURVEY_SETTINGS;
-    for (const q of [this.tag, this.maintenance, this.survey]) q.on('error', (err) => this.log.warn({ err: err.message, queue: q.name }, 'queue error'));
+    for (const q of [this.tag, this.tagChunk, this.maintenance, this.survey]) q.on('error', (err) => this.log.warn({ err: err.message, queue: q.name }, 'queue error'));
   }
 
   /** Enqueues the tag job for one revision of a message; the job id makes it single. */
@@ -81,6 +102,30 @@ export class Queues implements SurveyScheduler {
     } catch (err) {
       throw new QueueUnavailableError(`could not enqueue tag job for ${messageKey}: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  /**
+   * Enqueues the tag jobs of many messages as one job, which the worker expands (`expandTagChunk`): one
+   * Redis write per chunk instead of one job per message on the importer's path. The job id comes from the
+   * chunk's keys, so enqueuing the same chunk again adds nothing.
+   */
+  async enqueueTagChunk(items: TagJobData[]): Promise<void> {
+    if (items.length === 0) return;
+    try {
+      await this.tagChunk.add('tag-chunk', { items }, { jobId: tagChunkJobId(items) });
+    } catch (err) {
+      throw new QueueUnavailableError(`could not enqueue the tag jobs of ${items.length} messages: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /**
+   * Adds the `tag` job of each item, with the id live capture and the sweeper use (`tagJobId`): a job that
+   * exists already is left as it is, so expanding a chunk twice, or after the sweeper, adds nothing.
+   */
+  async expandTagChunk(items: TagJobData[]): Promise<number> {
+    if (items.length === 0) return 0;
+    await this.tag.addBulk(items.map((i) => ({ name: 'tag', data: { messageKey: i.messageKey, rev: i.rev }, opts: { jobId: tagJobId(i.messageKey, i.rev) } })));
+    return items.length;
   }
 
   /**
@@ -121,7 +166,7 @@ export class Queues implements SurveyScheduler {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.tag.close(), this.maintenance.close(), this.survey.close()]);
+    await Promise.allSettled([this.tag.close(), this.tagChunk.close(), this.maintenance.close(), this.survey.close()]);
     this.connection.disconnect();
   }
 }

@@ -98,7 +98,7 @@ describe('queue dashboard', () => {
     const api = await fetch(`${base}/admin/queues/api/queues`, { headers: { authorization: auth(USER, PASSWORD) } });
     expect(api.status).toBe(200);
     const json = (await api.json()) as { queues: Array<{ name: string }> };
-    expect(json.queues.map((q) => q.name).sort()).toEqual(['maintenance', 'tag']);
+    expect(json.queues.map((q) => q.name).sort()).toEqual(['maintenance', 'tag', 'tag-chunk']);
   });
 
   it('needs both credentials, a long password, and compares them exactly', () => {

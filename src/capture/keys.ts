@@ -32,6 +32,17 @@ export function tagJobId(messageKeyValue: string, rev: number): string {
   return `tag-${h}-r${rev}`;
 }
 
+/**
+ * The BullMQ job id of a chunk of tag jobs (the bulk importer enqueues one per written chunk; the worker
+ * expands it into the per-message jobs of `tagJobId`). It is built from the chunk's message keys and
+ * revisions, in order, so enqueuing the same chunk again adds nothing.
+ */
+export function tagChunkJobId(items: ReadonlyArray<{ messageKey: string; rev: number }>): string {
+  const h = createHash('sha1');
+  for (const i of items) h.update(`${i.messageKey}\n${i.rev}\n`);
+  return `tagchunk-${h.digest('hex')}-n${items.length}`;
+}
+
 /** Lower case, accents stripped, white space folded: how names are compared. */
 export function nameKey(name: string): string {
   return name

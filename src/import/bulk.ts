@@ -1,11 +1,11 @@
 // The bulk importer's I/O: reads the snapshot a plan needs in a few queries, then writes the plan with
-// insertMany/bulk updates and enqueues the tag jobs with Queue.addBulk (same job ids as live capture).
+// insertMany/bulk updates and enqueues one job per written chunk, which the worker expands into the
+// messages' tag jobs (same job ids as live capture).
 //
 // Writes to documents that already exist (customers, conversations, checkpoints, workspaces) run under
 // withDocLock, like every write of the live path; new documents are inserted (a concurrent insert of the
 // same id by live capture shows up as a duplicate key and is folded in with the live path's update).
 import type { Collection } from 'mongoose';
-import { tagJobId } from '../capture/keys.js';
 import { identityKey } from '../capture/keys.js';
 import { withDocLock } from '../db/doc-lock.js';
 import { Checkpoint, Conversation, Customer, Message, Workspace } from '../db/models.js';
@@ -134,11 +134,16 @@ export interface TagItem {
   rev: number;
 }
 
-/** Enqueues tag jobs in one round trip per chunk; false when Redis could not take them (the sweeper will). */
+/**
+ * Enqueues a chunk's tag jobs as one `tag-chunk` job (the worker expands it: jobs/tag.ts), so the import
+ * pays one small Redis write per chunk instead of a job per message. False when Redis could not take it:
+ * the messages are stored with `needsTagging`, so the untagged sweep enqueues them later, as it does when
+ * the chunk job fails every attempt.
+ */
 export async function enqueueTags(queues: Queues, items: TagItem[], log: Logger): Promise<boolean> {
   if (items.length === 0) return true;
   try {
-    await queues.tag.addBulk(items.map((i) => ({ name: 'tag', data: i, opts: { jobId: tagJobId(i.messageKey, i.rev) } })));
+    await queues.enqueueTagChunk(items);
     return true;
   } catch (err) {
     log.warn({ count: items.length, err: (err as Error).message }, 'tag jobs not enqueued; the sweeper will retry');
@@ -230,7 +235,7 @@ export async function executePlan(plan: ImportPlan, opts: ExecuteOptions): Promi
   // those of the channels imported so live capture seeds them again from the conversations as they are now.
   await forgetRuns(plan.checkpoints);
   lap('conversations');
-  // Several chunks go to MongoDB at once; each chunk's tag jobs go to Redis as soon as it is stored.
+  // Several chunks go to MongoDB at once; each chunk's tag-chunk job goes to Redis as soon as it is stored.
   const enqueues: Array<Promise<void>> = [];
   await insertChunks(Message.collection, plan.newMessages, chunk, inFlight, (docs, dup) => {
     const stored = docs.filter((_, idx) => !dup.has(idx));

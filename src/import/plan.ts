@@ -120,6 +120,8 @@ export async function planImport(ordered: ImportRecord[], snapshot: Snapshot, op
   const newCustomers = new Map<string, Doc>();
   const customerUpdates = new Map<string, { id: string; set: Record<string, unknown>; firstContactAt: Date; lastContactAt: Date }>();
   const touched = new Set<string>();
+  /** Stored untagged messages already in `retag` (an export may hold a message twice). */
+  const retagged = new Set<string>();
   const workspaces = new Map<string, { _id: string; platform: string; externalId: string }>();
   const checkpoints = new Map<string, { _id: string; platform: string; workspaceId: string; channelId: string; lastTs: Date }>();
   // Per channel, the conversations that may still be within the window of the next message.
@@ -206,7 +208,10 @@ export async function planImport(ordered: ImportRecord[], snapshot: Snapshot, op
     const stored = messages.get(key);
     if (stored) {
       plan.duplicates++;
-      if (stored.needsTagging && snapshot.messages.has(key)) plan.retag.push({ key, rev: stored.rev });
+      if (stored.needsTagging && snapshot.messages.has(key) && !retagged.has(key)) {
+        retagged.add(key);
+        plan.retag.push({ key, rev: stored.rev });
+      }
       continue;
     }
     const ws = workspaceKey(msg.platform, msg.workspaceId);

@@ -94,8 +94,14 @@ describe('support-history CLI', () => {
     });
     const stored = await Message.find({ needsTagging: true }, { _id: 1 }).lean();
     expect(stored).toHaveLength(12);
+    // The import enqueued chunk jobs; the worker expands them into these tag jobs, then tags.
     for (const m of stored) {
-      const job = await h.queues.tag.getJob(tagJobId(m._id, 0));
+      const deadline = Date.now() + 60_000;
+      let job = await h.queues.tag.getJob(tagJobId(m._id, 0));
+      while (!job && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        job = await h.queues.tag.getJob(tagJobId(m._id, 0));
+      }
       await job!.waitUntilFinished(events, 60_000);
     }
   }, 240_000);

@@ -1,10 +1,13 @@
-// A test file's import stack: its own database and queue prefix, CaptureService and Queues (no worker:
-// tagging is the worker's job and is covered by the pipeline tests).
+// A test file's import stack: its own database and queue prefix, CaptureService and Queues. No tagging
+// (the worker's job, covered by the pipeline tests); `expandTagChunks` runs the worker's tag-chunk processor,
+// which turns the importer's chunk jobs into the per-message tag jobs.
+import { Worker } from 'bullmq';
+import { createTagChunkProcessor } from '../../jobs/tag.js';
 import { CaptureService } from '../../src/capture/capture.js';
 import { Checkpoint, Conversation, Customer, Message, Workspace } from '../../src/db/models.js';
 import { runImport, type ImportSummary } from '../../src/import/run.js';
 import type { ExportContent } from '../../src/import/types.js';
-import { Queues } from '../../src/queue.js';
+import { QUEUE, Queues, workerConnection, type TagChunkJobData } from '../../src/queue.js';
 import { cleanupTestEnv, connectTestDb, testEnv, type TestEnv } from '../helpers/env.js';
 
 export interface ImportHarness {
@@ -14,9 +17,16 @@ export interface ImportHarness {
   run(content: ExportContent, via?: 'bulk' | 'capture'): Promise<ImportSummary>;
   /** Every stored document, sorted, without the fields that record when they were written. */
   snapshot(): Promise<Record<string, unknown[]>>;
-  /** Empties the database and the tag queue. */
+  /** Empties the database and the tag queues. */
   clear(): Promise<void>;
   tagJobIds(): Promise<string[]>;
+  /** Ids of the importer's chunk jobs, in any state. */
+  tagChunkJobIds(): Promise<string[]>;
+  /**
+   * Runs the worker's tag-chunk processor (jobs/tag.ts, as jobs/worker.ts does) until no chunk job is
+   * waiting, active or delayed; returns how many chunk jobs completed meanwhile.
+   */
+  expandTagChunks(): Promise<number>;
   /** A MONGO_URL naming this file's database, for child processes. */
   mongoUrl(): string;
   close(): Promise<void>;
@@ -58,11 +68,35 @@ export async function startImportHarness(file: string): Promise<ImportHarness> {
     async clear() {
       for (const m of [Workspace, Customer, Conversation, Message, Checkpoint]) await m.collection.deleteMany({});
       await queues.tag.obliterate({ force: true });
+      await queues.tagChunk.obliterate({ force: true });
       h.capture = newCapture();
     },
     async tagJobIds() {
       const jobs = await queues.tag.getJobs(['waiting', 'active', 'completed', 'delayed', 'failed', 'prioritized']);
       return jobs.map((j) => j.id!).sort();
+    },
+    async tagChunkJobIds() {
+      const jobs = await queues.tagChunk.getJobs(['waiting', 'active', 'completed', 'delayed', 'failed', 'prioritized']);
+      return jobs.map((j) => j.id!).sort();
+    },
+    async expandTagChunks() {
+      const before = await queues.tagChunk.getCompletedCount();
+      const connection = workerConnection(env.redisUrl);
+      const worker = new Worker<TagChunkJobData>(QUEUE.tagChunk, createTagChunkProcessor(queues), { connection, prefix: env.prefix, concurrency: 1 });
+      try {
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const c = await queues.tagChunk.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
+          if (c.failed) throw new Error(`${c.failed} tag-chunk job(s) failed`);
+          if (!c.waiting && !c.active && !c.delayed && !c.prioritized) break;
+          if (Date.now() > deadline) throw new Error(`tag-chunk jobs not expanded in 60 s: ${JSON.stringify(c)}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      } finally {
+        await worker.close();
+        connection.disconnect();
+      }
+      return (await queues.tagChunk.getCompletedCount()) - before;
     },
     mongoUrl() {
       const u = new URL(env.mongoUrl);

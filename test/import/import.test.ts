@@ -94,17 +94,23 @@ describe('Slack export', () => {
     expect((await Customer.find({}, { _id: 1 }).lean()).map((c) => c._id).sort()).toEqual(
       [`slack:${T}:U0JUNO001`, `slack:${T}:U0MAPLE01`, `slack:${T}:U0OTTO001`],
     );
-    // Every stored message has its tag job, with the live path's job id.
+    // Every stored message has its tag job, with the live path's job id, once the worker's tag-chunk
+    // processor has expanded the importer's chunk jobs (12 new messages in chunks of 7: two jobs).
     const stored = await Message.find({ needsTagging: true }, { _id: 1 }).lean();
     expect(stored).toHaveLength(12);
+    expect(await h.tagChunkJobIds()).toHaveLength(2);
+    expect(await h.expandTagChunks()).toBe(2);
     expect(await h.tagJobIds()).toEqual(stored.map((m) => tagJobId(m._id, 0)).sort());
   });
 
   it('re-importing (the folder, then the same export zipped) changes nothing', async () => {
     const first = await h.run(await readSlackExport(await openExport(SLACK), slackOpts));
     expect(first.stored).toBe(12);
+    await h.expandTagChunks();
     const before = await h.snapshot();
     const jobs = await h.tagJobIds();
+    expect(jobs).toHaveLength(12);
+    const chunkJobs = await h.tagChunkJobIds();
 
     const again = await h.run(await readSlackExport(await openExport(SLACK), slackOpts));
     expect(again).toMatchObject({ stored: 0, duplicates: 13, updated: 0, rejections: [] });
@@ -118,7 +124,9 @@ describe('Slack export', () => {
     const zipped = await h.run(await readSlackExport(await openExport(zip), slackOpts));
     expect(zipped).toMatchObject({ read: 13, stored: 0, duplicates: 13 });
 
+    expect(await h.expandTagChunks()).toBe(0);
     expect(await h.snapshot()).toEqual(before);
+    expect(await h.tagChunkJobIds()).toEqual(chunkJobs);
     expect(await h.tagJobIds()).toEqual(jobs);
   });
 
@@ -235,6 +243,8 @@ describe('bulk import keeps the live capture semantics', () => {
     const discord = await readDiscordExport(await openExport(DISCORD), discordOpts);
     const summary = await h.run({ ...all, records: [...all.records, ...slack.records, ...discord.records] }, via);
     expect(summary.rejections).toEqual([]);
+    // The bulk path's tag jobs come from its chunk jobs, expanded by the worker (none on the capture path).
+    await h.expandTagChunks();
     return h.snapshot();
   }
 
