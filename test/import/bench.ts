@@ -1,15 +1,19 @@
 // Import speed on this machine: `npx tsx test/import/bench.ts [messages] [capture slice] [--compare]`
 // (MONGO_URL, REDIS_URL as for tests; IMPORT_IN_FLIGHT, IMPORT_CHUNK override the writer's defaults).
 // Writes a synthetic Slack export (day files) to a temporary folder, then in one run measures, each on an
-// empty database: the bulk import (read → plan → insert → enqueue), a re-import of everything (all
-// duplicates), plain insertMany of the same documents with the same indexes (the storage's ceiling), and
+// empty database: the bulk import (read → plan → insert → enqueue one tag-chunk job per chunk), the worker's
+// expansion of those chunk jobs into one tag job per message (off the import's path, timed apart), a
+// re-import of everything (all duplicates), plain insertMany of the same documents with the same indexes (the storage's ceiling), and
 // capture one by one through CaptureService (on a slice). --compare also imports, alternately, with the
 // writer's previous settings (every index as on MongoDB, one chunk at a time) and the current ones.
 // Prints the load average and the import's peak RSS beside the figures.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
+import { createTagChunkProcessor } from '../../jobs/tag.js';
 import { CaptureService } from '../../src/capture/capture.js';
 import { connectMongo, ensureIndexes, serverInfo } from '../../src/db/connection.js';
 import { setupDocLocks } from '../../src/db/doc-lock.js';
@@ -18,7 +22,7 @@ import { runImport } from '../../src/import/run.js';
 import { readSlackExport } from '../../src/import/slack-export.js';
 import { openExport } from '../../src/import/source.js';
 import { createLogger } from '../../src/logger.js';
-import { Queues } from '../../src/queue.js';
+import { QUEUE, Queues, workerConnection, type TagChunkJobData } from '../../src/queue.js';
 import { syntheticExport } from './synthetic.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -65,6 +69,7 @@ const fresh = async (allIndexes = false): Promise<void> => {
   await mongoose.connection.dropDatabase();
   await ensureIndexes({ all: allIndexes });
   await queues.tag.obliterate({ force: true });
+  await queues.tagChunk.obliterate({ force: true });
 };
 const opts = (capture: CaptureService) => ({
   capture,
@@ -92,9 +97,25 @@ try {
   const content = await readSlackExport(await openExport(dir), readOpts);
   const bulk = await runImport(content, { ...opts(newCapture()), via: 'bulk' });
   if (bulk.rejections.length > 0) throw new Error(`bench data rejected: ${bulk.rejections[0]!.reason}`);
-  rows.push([`bulk import (read files + plan + write + enqueue), ${bulk.stored} stored`, bulk.read, Date.now() - t]);
+  rows.push([`bulk import (read files + plan + write + enqueue chunks), ${bulk.stored} stored`, bulk.read, Date.now() - t]);
   const importRss = peakRss;
   console.log('bulk import, ms per step:', JSON.stringify(bulk.timings));
+
+  // What the worker does next, off the import's path: expand the chunk jobs into one tag job per message.
+  t = Date.now();
+  const expanderConnection = workerConnection(redisUrl);
+  const expander = new Worker<TagChunkJobData>(QUEUE.tagChunk, createTagChunkProcessor(queues), { connection: expanderConnection, prefix, concurrency: 1 });
+  for (;;) {
+    const c = await queues.tagChunk.getJobCounts('waiting', 'active', 'delayed', 'failed');
+    if (c.failed) throw new Error(`${c.failed} tag-chunk jobs failed`);
+    if (!c.waiting && !c.active && !c.delayed) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await expander.close();
+  expanderConnection.disconnect();
+  const tagJobs = await queues.tag.count();
+  if (tagJobs !== bulk.stored) throw new Error(`${tagJobs} tag jobs for ${bulk.stored} stored messages`);
+  rows.push([`worker: expand the chunk jobs into ${tagJobs} tag jobs (not in the import)`, tagJobs, Date.now() - t]);
 
   t = Date.now();
   peakRss = process.memoryUsage().rss;
@@ -164,6 +185,10 @@ try {
   await queues.tag.obliterate({ force: true }).catch(() => undefined);
   await queues.close();
   release();
+  // Every key the run left under its own prefix (queue meta keys survive obliterate).
+  const redis = new Redis(redisUrl);
+  for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 })) if ((keys as string[]).length) await redis.del(...(keys as string[]));
+  redis.disconnect();
   await mongoose.disconnect();
   await rm(dir, { recursive: true, force: true });
 }
