@@ -22,14 +22,20 @@ type CandidatesHook = (ids: ReadonlyArray<{ id: string; score: number }>) => voi
 
 async function candidates(scope: Scope, ids: Array<{ id: string; score: number }>, hook?: CandidatesHook, memo?: ReadMemo): Promise<Array<{ id: string; score: number; groupId: string | null; ref: ReturnType<typeof toRef>; lastContactAt: Date | null }>> {
   hook?.(ids);
-  const read = await Promise.all(
-    ids.map(async ({ id, score }) => {
-      const [v, g] = await Promise.all([readView(id, { withConversations: false }, memo), groupOf(id, memo)]);
-      const c = v?.customer;
-      if (!c || !visibleIn(scope, c, g?.scopes ?? null)) return null;
-      return { id, score, groupId: g?._id ?? null, lastContactAt: c.lastContactAt ?? null, ref: refOf(c) };
-    }),
-  );
+  const readOne = async ({ id, score }: { id: string; score: number }) => {
+    const [v, g] = await Promise.all([readView(id, { withConversations: false }, memo), groupOf(id, memo)]);
+    const c = v?.customer;
+    if (!c || !visibleIn(scope, c, g?.scopes ?? null)) return null;
+    return { id, score, groupId: g?._id ?? null, lastContactAt: c.lastContactAt ?? null, ref: refOf(c) };
+  };
+  // A leader of the asking workspace's own customers, with a better score than every other candidate, is the
+  // answer whatever the others turn out to be (lookupResult lists the best score first and never swaps an
+  // identity of the asking workspace for a linked one): read it alone, and the others only when it is not visible.
+  if (ids.length > 1 && ids[0]!.score < ids[1]!.score && ids[0]!.id.startsWith(`${scopeKey(scope)}:`)) {
+    const leader = await readOne(ids[0]!);
+    if (leader) return [leader];
+  }
+  const read = await Promise.all(ids.map(readOne));
   return read
     .filter((x): x is NonNullable<typeof x> => x !== null)
     .sort((a, b) => a.score - b.score || (b.lastContactAt?.getTime() ?? 0) - (a.lastContactAt?.getTime() ?? 0) || (a.id < b.id ? -1 : 1));
