@@ -25,8 +25,8 @@ import { computeContribution, safeKey, toIncObject } from '../src/counters/contr
 import { isoWeekKey } from '../src/time/week.js';
 import { labelFor } from '../src/nlp/sentiment.js';
 import { dayKey } from '../src/history/windows.js';
-import { average, waitingSince } from '../src/history/assemble.js';
-import { entryOf, keyIds, PREFIX_CAP, PREFIX_CHARS, replyBucket, setIds, shardOf, VIEW_FIELDS, waitingHourOf, type ConvDoc } from '../src/history/projection.js';
+import { waitingSince } from '../src/history/assemble.js';
+import { entryOf, isNegative, keyIds, PREFIX_CAP, PREFIX_CHARS, replyBucket, setIds, shardOf, VIEW_FIELDS, waitingHourOf, type ConvDoc } from '../src/history/projection.js';
 import { PARTITIONED, partitionName, viewIds } from '../src/history/store.js';
 import { buildCustomerSummary, customerHistory, lookupCustomer } from '../src/history/index.js';
 import { naiveCustomerSummary, naiveLookupCustomer } from '../src/history/naive.js';
@@ -263,16 +263,16 @@ function projections(g: ReturnType<typeof generate>): { sets: Doc[]; keys: Doc[]
   for (const m of g.messages) {
     if ((m.author as { role: string }).role !== 'customer') continue;
     const c = g.conversations.get(m.conversationId as string)! as unknown as ConvDoc;
-    const avg = average(c.sentiment?.sum ?? 0, c.sentiment?.count ?? 0);
+    const negative = isNegative(c);
     const cid = m.customerId as string;
     const entry = (set(setIds.negative(scope, isoWeekKey(m.ts as Date, TZ), shardOf(cid)))[safeKey(cid)] ??= { id: cid, c: {} }) as { c: Record<string, boolean> };
-    entry.c[safeKey(c._id)] = avg !== null && labelFor(avg) === 'negative';
+    entry.c[safeKey(c._id)] = negative;
     // The customer's own marks (nx) and the week's repeated-negative list (nr), as syncNegative keeps them.
     const week = isoWeekKey(m.ts as Date, TZ);
     const x = setIds.customerNegative(scope, week, cid);
     let xd = sets.get(x);
     if (!xd) sets.set(x, (xd = { _id: x, c: {} }));
-    (xd.c as Record<string, boolean>)[safeKey(c._id)] = avg !== null && labelFor(avg) === 'negative';
+    (xd.c as Record<string, boolean>)[safeKey(c._id)] = negative;
     touchedNegative.add(`${week}|${cid}`);
   }
   for (const [k, kind] of g.activity) sets.set(setIds.activity(k.split('|')[0]!, k.split('|')[1]!), { _id: setIds.activity(k.split('|')[0]!, k.split('|')[1]!), kind, done: true });

@@ -299,6 +299,12 @@ export async function syncCustomerView(customerId: string): Promise<void> {
   });
 }
 
+/** Whether a conversation's average sentiment so far is negative (what the at-risk marks record). */
+export function isNegative(c: Pick<ConvDoc, 'sentiment'>): boolean {
+  const avg = average(c.sentiment?.sum ?? 0, c.sentiment?.count ?? 0);
+  return avg !== null && labelFor(avg) === 'negative';
+}
+
 /** Marks, for the week of a customer message, whether that conversation of the customer is negative. */
 export async function syncNegative(customerId: string, conversationId: string, week: string): Promise<void> {
   const first = await readConv(conversationId);
@@ -307,8 +313,7 @@ export async function syncNegative(customerId: string, conversationId: string, w
   await withDocLock('history_sets', id, async () => {
     const c = await readConv(conversationId);
     if (!c) return;
-    const avg = average(c.sentiment?.sum ?? 0, c.sentiment?.count ?? 0);
-    const negative = avg !== null && labelFor(avg) === 'negative';
+    const negative = isNegative(c);
     const ck = safeKey(customerId);
     await sets(id).updateOne({ _id: id as never }, { $set: { [`m.${ck}.id`]: customerId, [`m.${ck}.c.${safeKey(conversationId)}`]: negative } }, { upsert: true });
   });
@@ -318,8 +323,7 @@ export async function syncNegative(customerId: string, conversationId: string, w
   await withDocLock('history_sets', x, async () => {
     const c = await readConv(conversationId);
     if (!c) return;
-    const avg = average(c.sentiment?.sum ?? 0, c.sentiment?.count ?? 0);
-    const negative = avg !== null && labelFor(avg) === 'negative';
+    const negative = isNegative(c);
     await sets(x).updateOne({ _id: x as never }, { $set: { [`c.${safeKey(conversationId)}`]: negative } }, { upsert: true });
   });
   await copyRepeatedNegative(scopeKey(first), week, customerId);
