@@ -2,6 +2,7 @@
 import type { Config } from '../src/config.js';
 import { CaptureService } from '../src/capture/capture.js';
 import { connectMongo, disconnectMongo, ensureIndexes, pingMongo } from '../src/db/connection.js';
+import { ensureCollections } from '../src/db/collections.js';
 import { setupDocLocks } from '../src/db/doc-lock.js';
 import { HttpServer, sendJson } from '../src/http/server.js';
 import { Metrics } from '../src/http/metrics.js';
@@ -26,6 +27,8 @@ export interface RunningApp {
 export async function startApp(mode: Mode, config: Config, log: Logger, opts: { dbName?: string } = {}): Promise<RunningApp> {
   await connectMongo(config.mongoUrl, log.child({ component: 'mongo' }), opts.dbName ? { dbName: opts.dbName } : {});
   await ensureIndexes();
+  // Before any event is taken: on FerretDB, a collection created mid-stream can be left half-made by a crash.
+  await ensureCollections(log.child({ component: 'mongo' }));
   const releaseLocks = await setupDocLocks({ redisUrl: config.redisUrl, prefix: config.queuePrefix, log });
   const queues = new Queues({ redisUrl: config.redisUrl, prefix: config.queuePrefix, log: log.child({ component: 'queue' }), survey: config.survey });
 

@@ -2,10 +2,10 @@
 // digest of the week just ended and hands it to the platform adapter. Runs where the adapters are (the bot
 // process). Exactly one digest per workspace and week: a `digests` record with a unique id is claimed before
 // posting, so concurrent workers and retries of a finished post do nothing.
-import mongoose from 'mongoose';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
+import { declareCollection } from '../src/db/collections.js';
 import { withDocLock } from '../src/db/doc-lock.js';
 import { Workspace, type Platform } from '../src/db/models.js';
 import { workspaceKey } from '../src/capture/keys.js';
@@ -49,7 +49,7 @@ interface DigestRecord {
   error?: string;
 }
 
-const digests = () => mongoose.connection.db!.collection<DigestRecord>('digests');
+const digests = declareCollection<DigestRecord>('digests');
 
 async function workspaceSettings(deps: DigestDeps, data: DigestJobData): Promise<{ timeZone: string; channelId: string | null }> {
   const ws = await Workspace.findById(workspaceKey(data.platform, data.workspaceId), { timeZone: 1, digestChannelId: 1 }).lean();

@@ -3,6 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mongoose from 'mongoose';
+import '../bin/app.js'; // loads every module that declares a collection
+import { declaredCollections } from '../src/db/collections.js';
+import { serverInfo } from '../src/db/connection.js';
 import { Message } from '../src/db/models.js';
 import { startPipeline, slackMessage, type Pipeline } from './helpers/pipeline.js';
 
@@ -74,6 +78,12 @@ describe('support-history start', () => {
       expect(await ready.json()).toEqual({ status: 'ready', checks: { mongodb: true, redis: true } });
       expect((await fetch(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
       expect(app.out()).toMatch(/no platform configured/);
+      // Ready means every collection the product writes exists (on FerretDB a collection created mid-stream can
+      // be left half-made by a server crash; MongoDB creates them atomically on first write).
+      const onFerret = (await serverInfo()).ferretdb !== null;
+      const present = new Set((await mongoose.connection.db!.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+      expect(declaredCollections().length).toBeGreaterThan(5 * 256);
+      expect(onFerret ? declaredCollections().filter((n) => !present.has(n)) : []).toEqual([]);
 
       const msg = slackMessage({ workspaceId: 'TAPP1' });
       const captured = await p.capture.capture(msg);

@@ -7,9 +7,8 @@
 // to its ts. Backfill reads the last THREAD_ACTIVITY_DAYS of them by `_id` (FerretDB 1.x serves nothing
 // else from an index; a query on conversations scanned them all: 18 s for 20,000 here). Creating a day's
 // document deletes the channel's documents of 15 to 45 days before, so the collection stays small.
-import mongoose from 'mongoose';
-import type { Collection } from 'mongodb';
 import { safeKey } from '../../src/counters/contribution.js';
+import { declareCollection } from '../../src/db/collections.js';
 import { withDocLock } from '../../src/db/doc-lock.js';
 
 /** How many days of thread activity backfill looks at (today and the days before). */
@@ -23,11 +22,7 @@ interface ActivityDoc {
   r?: Record<string, string>;
 }
 
-function activity(): Collection<ActivityDoc> {
-  const db = mongoose.connection.db;
-  if (!db) throw new Error('mongodb is not connected');
-  return db.collection<ActivityDoc>('slack_thread_activity');
-}
+const activity = declareCollection<ActivityDoc>('slack_thread_activity');
 
 const dayOf = (d: Date): string => d.toISOString().slice(0, 10).replace(/-/g, '');
 const docId = (teamId: string, channelId: string, day: Date): string => `${teamId}:${channelId}|${dayOf(day)}`;

@@ -11,8 +11,7 @@
 // (no document yet, an old backfilled message, a conversation deleted since) it runs the query, and a missing
 // map is seeded from that query's answer. So the answer is always the query's answer, in one `_id` read.
 import { createHash } from 'node:crypto';
-import mongoose from 'mongoose';
-import type { Collection } from 'mongodb';
+import { declareCollection } from '../db/collections.js';
 import { withDocLock } from '../db/doc-lock.js';
 import { Conversation, type Platform } from '../db/models.js';
 
@@ -47,11 +46,7 @@ export interface RunLookup {
   to: Date;
 }
 
-function runs(): Collection<RunDoc> {
-  const db = mongoose.connection.db;
-  if (!db) throw new Error('mongodb is not connected');
-  return db.collection<RunDoc>('conversation_runs');
-}
+const runs = declareCollection<RunDoc>('conversation_runs');
 
 const channelScope = (platform: string, workspaceId: string, channelId: string): string => `${platform}:${workspaceId}:${channelId}`;
 const runId = (scope: string, customerId: string | null): string => `${scope}|${customerId ?? '*'}`;

@@ -1,11 +1,11 @@
 // Scheduling the survey of a resolved conversation: one BullMQ job per conversation and resolve round, with a
 // deterministic id (so several resolvers, retries and workers add it once) delayed by the quiet period.
 import type { Queue } from 'bullmq';
-import mongoose from 'mongoose';
 import { Conversation } from '../db/models.js';
 import type { Logger } from '../logger.js';
 import { channelIncluded, surveySettings } from './settings.js';
 import { surveyJobId } from './store.js';
+import { declareCollection } from '../db/collections.js';
 import { withDocLock } from '../db/doc-lock.js';
 import type { SurveySettings } from './types.js';
 
@@ -55,11 +55,7 @@ interface DeferredSurvey {
   attempts: number;
 }
 
-const deferred = () => {
-  const db = mongoose.connection.db;
-  if (!db) throw new Error('mongodb is not connected');
-  return db.collection<DeferredSurvey>('survey_deferred');
-};
+const deferred = declareCollection<DeferredSurvey>('survey_deferred');
 
 /**
  * Schedules the survey, or, when the queue cannot take it (Redis down), records it in `survey_deferred` (a

@@ -7,8 +7,7 @@
 //   old one (the figures are counted from the entries when read: one document per week).
 // - `feedback_customers/<customerId>`: `r.<surveyId>` = rating and `cm.<surveyId>` = { t, at, c } (comment).
 import { createHash } from 'node:crypto';
-import mongoose from 'mongoose';
-import type { Collection } from 'mongodb';
+import { declareCollection } from '../db/collections.js';
 import type { Platform } from '../db/models.js';
 
 export type SurveyState = 'asking' | 'asked' | 'failed';
@@ -50,15 +49,9 @@ export interface FeedbackCustomerDoc {
   cm?: Record<string, { t: string; at: Date; c: string }>;
 }
 
-function collection<T extends mongoose.mongo.Document>(name: string): Collection<T> {
-  const db = mongoose.connection.db;
-  if (!db) throw new Error('mongodb is not connected');
-  return db.collection<T>(name);
-}
-
-export const surveys = (): Collection<SurveyDoc> => collection<SurveyDoc>('surveys');
-export const feedbackWeeks = (): Collection<FeedbackWeekDoc> => collection<FeedbackWeekDoc>('feedback_weeks');
-export const feedbackCustomers = (): Collection<FeedbackCustomerDoc> => collection<FeedbackCustomerDoc>('feedback_customers');
+export const surveys = declareCollection<SurveyDoc>('surveys');
+export const feedbackWeeks = declareCollection<FeedbackWeekDoc>('feedback_weeks');
+export const feedbackCustomers = declareCollection<FeedbackCustomerDoc>('feedback_customers');
 
 /** The survey of one resolve round of a conversation: short, without '.', ':' or '$' (usable as a key, a button value, a job id). */
 export function surveyId(conversationId: string, round: number): string {

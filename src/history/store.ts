@@ -5,8 +5,8 @@
 // table — seconds in a collection of a few hundred MB. The read models are therefore split
 // into PARTITIONS collections by a hash of the document id (`customer_conversations_p017`, …): a lookup
 // scans one partition, 1/PARTITIONS of the data. On MongoDB the split costs nothing (an `_id` index each).
-import mongoose from 'mongoose';
 import type { Collection, Document } from 'mongodb';
+import { declareCollection, declareCollections, namedCollection } from '../db/collections.js';
 
 export interface GroupDoc {
   _id: string;
@@ -32,11 +32,7 @@ export interface KeyDoc {
   ids: string[];
 }
 
-function collection<T extends Document>(name: string): Collection<T> {
-  const db = mongoose.connection.db;
-  if (!db) throw new Error('mongodb is not connected');
-  return db.collection<T>(name);
-}
+const collection = namedCollection;
 
 /** How many collections each read model is split into (changing it moves every document: rebuild them). */
 export const PARTITIONS = 256;
@@ -58,9 +54,10 @@ export function partitionName(base: string, id: string): string {
 
 /** The read models split into partitions (for tools that list or drop them). */
 export const PARTITIONED = ['customer_conversations', 'history_sets', 'customer_keys', 'history_views', 'history_briefs'] as const;
+declareCollections(PARTITIONED.flatMap((base) => Array.from({ length: PARTITIONS }, (_, i) => `${base}_p${String(i).padStart(3, '0')}`)));
 
 /** Group documents (`g|…`) and membership documents (`m|…`). */
-export const groups = (): Collection<GroupDoc> => collection<GroupDoc>('customer_groups');
+export const groups = declareCollection<GroupDoc>('customer_groups');
 /** The partition holding lookup key `id`. */
 export const lookupKeys = (id: string): Collection<KeyDoc> => collection<KeyDoc>(partitionName('customer_keys', id));
 /** The partition holding customer `customerId`'s conversation list: `c`, the conversations it owns keyed by conversation (see projection.ts). */
