@@ -70,14 +70,27 @@ export class OwnRedis {
   }
 }
 
-/** A FerretDB (SQLite backend) in its own directory; a restart keeps the data, like a database restart. */
+/**
+ * A FerretDB of the test's own, on the storage backend the shared test server uses (scripts/test-services.sh:
+ * PostgreSQL when one answers, else SQLite), with storage of its own (a PostgreSQL database or a directory); a
+ * restart keeps the data, like a database restart.
+ */
 export class OwnFerret {
   private child: ChildProcess | null = null;
   private readonly dir: string;
   private readonly bin: string;
+  private readonly storage: string[];
+  private readonly pgDatabase: string | null;
   private constructor(readonly port: number) {
     this.dir = mkdtempSync(join(tmpdir(), 'sh-ferret-'));
-    this.bin = execFileSync('bash', ['scripts/ferretdb.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
+    this.bin = services(['build']).split('\n').pop()!;
+    if (services(['backend']) === 'postgresql') {
+      this.pgDatabase = `support_history_own_${port}_${process.pid}`;
+      this.storage = ['--handler=postgresql', `--postgresql-url=${services(['pg-create', this.pgDatabase])}`];
+    } else {
+      this.pgDatabase = null;
+      this.storage = ['--handler=sqlite', `--sqlite-url=file:${this.dir}/`];
+    }
   }
 
   static async start(): Promise<OwnFerret> {
@@ -93,15 +106,7 @@ export class OwnFerret {
   async up(): Promise<void> {
     this.child = spawn(
       this.bin,
-      [
-        '--handler=sqlite',
-        `--sqlite-url=file:${this.dir}/`,
-        `--state-dir=${this.dir}`,
-        `--listen-addr=127.0.0.1:${this.port}`,
-        '--debug-addr=-',
-        '--telemetry=disable',
-        '--log-level=error',
-      ],
+      [...this.storage, `--state-dir=${this.dir}`, `--listen-addr=127.0.0.1:${this.port}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error'],
       { stdio: 'ignore' },
     );
     await waitForPort(this.port, true);
@@ -118,5 +123,11 @@ export class OwnFerret {
     await stopChild(this.child);
     this.child = null;
     rmSync(this.dir, { recursive: true, force: true });
+    if (this.pgDatabase) services(['pg-drop', this.pgDatabase]);
   }
+}
+
+/** Runs scripts/test-services.sh with these arguments; its last line of output. */
+function services(args: string[]): string {
+  return execFileSync('bash', ['scripts/test-services.sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
