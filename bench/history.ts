@@ -3,7 +3,7 @@
 //
 //   MONGO_URL=mongodb://127.0.0.1:27018/sh npx tsx bench/history.ts [--messages 200000] [--customers 10000]
 //     [--days 35] [--week-share 0.208] [--samples 200] [--naive-samples 5] [--digest-samples 20]
-//     [--keep | --load-only | --reuse <db>] [--trace] [--insert-parallel 3]
+//     [--keep | --load-only | --reuse <db>] [--trace] [--insert-parallel 3] [--partitions N]
 //
 // The data is generated in memory and bulk-inserted: messages, conversations and customers as capture and
 // the tag job write them, with the counters computed by the real contribution code (src/counters), and the
@@ -27,7 +27,7 @@ import { labelFor } from '../src/nlp/sentiment.js';
 import { dayKey } from '../src/history/windows.js';
 import { waitingSince } from '../src/history/assemble.js';
 import { entryOf, isNegative, keyIds, PREFIX_CAP, PREFIX_CHARS, replyBucket, setIds, shardOf, VIEW_FIELDS, waitingHourOf, type ConvDoc } from '../src/history/projection.js';
-import { PARTITIONED, partitionName, viewIds } from '../src/history/store.js';
+import { PARTITIONED, partitionName, setReadModelPartitions, viewIds } from '../src/history/store.js';
 import { buildCustomerSummary, customerHistory, lookupCustomer } from '../src/history/index.js';
 import { naiveCustomerSummary, naiveLookupCustomer } from '../src/history/naive.js';
 import { buildDigest } from '../src/digest/index.js';
@@ -58,6 +58,9 @@ const TRACE = process.argv.includes('--trace');
 const REUSE_READ_MODELS = process.argv.includes('--reuse-read-models');
 /** Generate and insert, keep the database, measure nothing (a later run measures it with --reuse). */
 const LOAD_ONLY = process.argv.includes('--load-only');
+/** Read-model layout (READ_MODEL_PARTITIONS): 1 on MongoDB and FerretDB/PostgreSQL, 256 on FerretDB/SQLite. */
+const PARTITIONS = arg('partitions', Number(process.env.READ_MODEL_PARTITIONS ?? 1));
+setReadModelPartitions(PARTITIONS);
 const WS = 'TBENCH';
 const TZ = 'Europe/Berlin';
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -414,7 +417,7 @@ async function main(): Promise<void> {
   if (TRACE) await mongoose.connect(mongoUrl, { dbName, monitorCommands: true, autoIndex: false });
   else await connectMongo(mongoUrl, log, { dbName });
   const server = (await mongoose.connection.db!.admin().command({ buildInfo: 1 })) as { version?: string; ferretdbVersion?: string };
-  console.log(`server: ${server.ferretdbVersion ? `FerretDB ${server.ferretdbVersion}` : `MongoDB ${server.version}`}; db ${dbName}`);
+  console.log(`server: ${server.ferretdbVersion ? `FerretDB ${server.ferretdbVersion}` : `MongoDB ${server.version}`}${process.env.FERRETDB_BACKEND ? ` (${process.env.FERRETDB_BACKEND} backend)` : ''}; db ${dbName}; read model partitions ${PARTITIONS}`);
   try {
     let [ms, g] = await time(async () => generate());
     const thisWeek = weekOf(NOW, TZ);

@@ -3,6 +3,8 @@ import type { Config } from '../src/config.js';
 import { CaptureService } from '../src/capture/capture.js';
 import { connectMongo, disconnectMongo, ensureIndexes, pingMongo } from '../src/db/connection.js';
 import { ensureCollections } from '../src/db/collections.js';
+import { ensureLayout } from '../src/history/layout.js';
+import { setReadModelPartitions } from '../src/history/store.js';
 import { setupDocLocks } from '../src/db/doc-lock.js';
 import { HttpServer, sendJson } from '../src/http/server.js';
 import { Metrics } from '../src/http/metrics.js';
@@ -27,6 +29,8 @@ export interface RunningApp {
 export async function startApp(mode: Mode, config: Config, log: Logger, opts: { dbName?: string } = {}): Promise<RunningApp> {
   await connectMongo(config.mongoUrl, log.child({ component: 'mongo' }), opts.dbName ? { dbName: opts.dbName } : {});
   await ensureIndexes();
+  setReadModelPartitions(config.readModelPartitions);
+  await ensureLayout(config.readModelPartitions);
   // Before any event is taken: on FerretDB, a collection created mid-stream can be left half-made by a crash.
   await ensureCollections(log.child({ component: 'mongo' }));
   const releaseLocks = await setupDocLocks({ redisUrl: config.redisUrl, prefix: config.queuePrefix, log });

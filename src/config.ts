@@ -64,6 +64,8 @@ export interface Config {
   retentionDays: number;
   /** Replace card numbers and similar secrets in message text with a placeholder before storing. */
   redactSecretsInText: boolean;
+  /** Collections each history read model is split into (src/history/store.ts); changing it needs `repartition`. */
+  readModelPartitions: number;
   /** Satisfaction survey defaults (SURVEY_*); each workspace may override them (src/feedback/settings.ts). */
   survey: SurveySettings;
   /** Basic-auth credentials of the queue dashboard at /admin/queues; absent = dashboard off. */
@@ -260,6 +262,7 @@ export function loadConfig(env: Env): Config {
     resolveAfterDays: int(env, 'RESOLVE_AFTER_DAYS', 7, 1, 365),
     retentionDays: int(env, 'RETENTION_DAYS', 0, 0, 36_500),
     redactSecretsInText: bool(env, 'REDACT_SECRETS_IN_TEXT', false),
+    readModelPartitions: int(env, 'READ_MODEL_PARTITIONS', 1, 1, 1024),
     survey: {
       enabled: bool(env, 'SURVEY_ENABLED', DEFAULT_SURVEY_SETTINGS.enabled),
       channels: list(env, 'SURVEY_CHANNELS', /^#?[A-Za-z0-9_.-]{1,80}$/, 'channel ids or names'),

@@ -6,7 +6,8 @@ export type ErrorCode =
   | 'sh_capture_invalid'
   | 'sh_capture_conflict'
   | 'sh_queue_unavailable'
-  | 'sh_model_invalid';
+  | 'sh_model_invalid'
+  | 'sh_layout_mismatch';
 
 export class SupportHistoryError extends Error {
   readonly code: ErrorCode;
@@ -46,5 +47,12 @@ export class QueueUnavailableError extends SupportHistoryError {
 export class ModelError extends SupportHistoryError {
   constructor(message: string) {
     super('sh_model_invalid', message);
+  }
+}
+
+/** The stored read models are laid out in another number of partitions than READ_MODEL_PARTITIONS asks. */
+export class LayoutMismatchError extends SupportHistoryError {
+  constructor(message: string) {
+    super('sh_layout_mismatch', message);
   }
 }

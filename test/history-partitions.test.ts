@@ -2,7 +2,7 @@
 // median from (src/history/projection.ts fileReply/removeReply, src/digest/fast.ts middleReplies), on FerretDB.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupTestEnv, connectTestDb, testEnv, type TestEnv } from './helpers/env.js';
-import { PARTITIONS, partitionName, partitionOf } from '../src/history/store.js';
+import { partitionName, partitionNames, partitionOf, readModelPartitions, setReadModelPartitions } from '../src/history/store.js';
 import { fileReply, removeReply, replyBucket, setIds, shardOf } from '../src/history/projection.js';
 import { safeKey } from '../src/counters/contribution.js';
 import { sets } from '../src/history/store.js';
@@ -22,10 +22,25 @@ afterAll(async () => {
 describe('partitions', () => {
   it('spread ids over every partition and name the same one for the same id', () => {
     const seen = new Set<number>();
-    for (let i = 0; i < 20_000; i++) seen.add(partitionOf(`slack:T1:U${i}`));
-    expect(seen.size).toBe(PARTITIONS);
-    expect(partitionName('history_sets', 'u|slack:T1|3')).toBe(partitionName('history_sets', 'u|slack:T1|3'));
-    expect(partitionName('customer_keys', 'e|ada@example.com')).toMatch(/^customer_keys_p\d{3}$/);
+    for (let i = 0; i < 20_000; i++) seen.add(partitionOf(`slack:T1:U${i}`, 256));
+    expect(seen.size).toBe(256);
+    expect(partitionName('history_sets', 'u|slack:T1|3', 256)).toBe(partitionName('history_sets', 'u|slack:T1|3', 256));
+    expect(partitionName('customer_keys', 'e|ada@example.com', 256)).toMatch(/^customer_keys_p\d{3}$/);
+    expect(partitionNames('history_views', 256)).toHaveLength(256);
+  });
+
+  it('keep one collection per read model, named without a suffix, by default', () => {
+    expect(readModelPartitions()).toBe(1);
+    expect(partitionName('customer_keys', 'e|ada@example.com')).toBe('customer_keys');
+    expect(partitionNames('history_views')).toEqual(['history_views']);
+    setReadModelPartitions(16);
+    try {
+      expect(partitionName('customer_keys', 'e|ada@example.com')).toBe(`customer_keys_p${String(partitionOf('e|ada@example.com', 16)).padStart(3, '0')}`);
+    } finally {
+      setReadModelPartitions(1);
+    }
+    expect(() => setReadModelPartitions(0)).toThrow(/1 to 1024/);
+    expect(() => setReadModelPartitions(2.5)).toThrow(/1 to 1024/);
   });
 });
 

@@ -3,6 +3,8 @@
 import { loadConfig, readEnv, type Config } from '../../src/config.js';
 import { connectMongo, disconnectMongo, ensureIndexes } from '../../src/db/connection.js';
 import { setupDocLocks } from '../../src/db/doc-lock.js';
+import { ensureLayout } from '../../src/history/layout.js';
+import { setReadModelPartitions } from '../../src/history/store.js';
 import { ConfigError } from '../../src/errors.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import mongoose from 'mongoose';
@@ -32,7 +34,8 @@ export function cliLogger(config: Config): Logger {
   return createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, pino.destination(2));
 }
 
-export async function withServices<T>(fn: (ctx: CommandContext) => Promise<T>): Promise<T> {
+/** `checkLayout: false` for the one command that changes the read models' layout (repartition). */
+export async function withServices<T>(fn: (ctx: CommandContext) => Promise<T>, opts: { checkLayout?: boolean } = {}): Promise<T> {
   const config = loadCliConfig();
   const log = cliLogger(config);
   await connectMongo(config.mongoUrl, log.child({ component: 'mongo' }), { serverSelectionTimeoutMS: 5_000 });
@@ -40,6 +43,8 @@ export async function withServices<T>(fn: (ctx: CommandContext) => Promise<T>): 
   let queues: Queues | null = null;
   try {
     await ensureIndexes();
+    setReadModelPartitions(config.readModelPartitions);
+    if (opts.checkLayout !== false) await ensureLayout(config.readModelPartitions);
     release = await setupDocLocks({ redisUrl: config.redisUrl, prefix: config.queuePrefix, log });
     queues = new Queues({ redisUrl: config.redisUrl, prefix: config.queuePrefix, log: log.child({ component: 'queue' }) });
     return await fn({ config, log, queues });

@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   retag: async () => (await import('./retag.js')).retagCommand,
   export: async () => (await import('./export.js')).exportCommand,
   forget: async () => (await import('./forget.js')).forgetCommand,
+  repartition: async () => (await import('./repartition.js')).repartitionCommand,
 };
 
 export const OPERATOR_USAGE = `  import    import a Slack export or DiscordChatExporter JSON
@@ -19,6 +20,7 @@ export const OPERATOR_USAGE = `  import    import a Slack export or DiscordChatE
   retag     re-tag history tagged by an older model (the worker does it)
   export    print everything stored about a customer as JSON
   forget    delete a customer and their conversations, keeping counters consistent
+  repartition  move the history read models to another READ_MODEL_PARTITIONS layout
 
 Every command takes --help.
 `;

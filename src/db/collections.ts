@@ -6,6 +6,8 @@ import type { Logger } from '../logger.js';
 import { serverInfo } from './connection.js';
 
 const declared = new Set<string>();
+/** Lists computed when asked (the read models' partitions depend on a setting read at start). */
+const providers: Array<() => Iterable<string>> = [];
 
 /** Declares collection `name` (see ensureCollections) and returns a getter for it on the current connection. */
 export function declareCollection<T extends Document>(name: string): () => Collection<T> {
@@ -13,9 +15,9 @@ export function declareCollection<T extends Document>(name: string): () => Colle
   return () => namedCollection<T>(name);
 }
 
-/** Declares several collections that are reached by name (partitioned read models). */
-export function declareCollections(names: Iterable<string>): void {
-  for (const n of names) declared.add(n);
+/** Declares the collections a function lists when asked (partitioned read models, reached by name). */
+export function declareCollections(list: () => Iterable<string>): void {
+  providers.push(list);
 }
 
 export function namedCollection<T extends Document>(name: string): Collection<T> {
@@ -26,7 +28,7 @@ export function namedCollection<T extends Document>(name: string): Collection<T>
 
 /** Every collection declared by the modules this process has loaded, sorted. */
 export function declaredCollections(): string[] {
-  return [...declared].sort();
+  return [...new Set([...declared, ...providers.flatMap((p) => [...p()])])].sort();
 }
 
 /**
@@ -38,7 +40,8 @@ export function declaredCollections(): string[] {
  * server dies between them, the table is left without metadata and every later write to that collection fails
  * with `relation "…" already exists` until someone drops the table by hand. Creating the collections at start,
  * before any event is taken, keeps that window out of the running service (the fault test that kills the
- * server mid-stream hit it). A first start creates about 1,300 collections: ≈9–12 s on FerretDB here, once.
+ * server mid-stream hit it). A first start creates about 20 collections (with READ_MODEL_PARTITIONS=256, about
+ * 1,300: ≈9–12 s on FerretDB here), once.
  */
 export async function ensureCollections(log: Logger, names: readonly string[] = declaredCollections()): Promise<number> {
   if ((await serverInfo()).ferretdb === null) return 0;

@@ -209,7 +209,7 @@ describe('support-history CLI', () => {
   }, 240_000);
 
   it('has --help on every command', async () => {
-    for (const cmd of ['import', 'history', 'digest', 'retag', 'export', 'forget']) {
+    for (const cmd of ['import', 'history', 'digest', 'retag', 'export', 'forget', 'repartition']) {
       const r = await cli(cmd, '--help');
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^usage: support-history ${cmd}`));
