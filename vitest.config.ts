@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     // Two cores here: files run two at a time, each with its own database and queue prefix.
     maxWorkers: 2,
+    // The burst test measures the heap a run retains, after a full collection (global.gc).
+    execArgv: ['--expose-gc'],
   },
 });

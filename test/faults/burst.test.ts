@@ -24,6 +24,14 @@ describe('a burst of events', () => {
     let peakRss = 0;
     let peakHeap = 0;
     const baseline = process.memoryUsage();
+    const retainedMb = (): number | null => {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (!gc) return null;
+      gc();
+      gc();
+      return process.memoryUsage().heapUsed / 2 ** 20;
+    };
+    const retainedBefore = retainedMb();
     const sampler = setInterval(() => {
       const m = process.memoryUsage();
       peakRss = Math.max(peakRss, m.rss);
@@ -58,6 +66,11 @@ describe('a burst of events', () => {
     // Bounded: the process holds no per-event state once an event is stored (the backlog lives in Redis).
     const heapGrowthMb = (peakHeap - baseline.heapUsed) / 2 ** 20;
     expect(heapGrowthMb).toBeLessThan(256);
+    // What the run leaves behind after a full collection (the peak above is mostly garbage not yet collected):
+    // no per-event state, so it must not grow with the number of events (measured: +0.5 MiB over 2,000 events).
+    const retainedAfter = retainedMb();
+    const retainedGrowthMb = retainedBefore !== null && retainedAfter !== null ? retainedAfter - retainedBefore : null;
+    if (retainedGrowthMb !== null) expect(retainedGrowthMb).toBeLessThan(32);
     report('burst', {
       events: TOTAL,
       inFlight: IN_FLIGHT,
@@ -68,6 +81,7 @@ describe('a burst of events', () => {
       maxWaitingJobs: maxQueue,
       peakRssMb: Math.round(peakRss / 2 ** 20),
       peakHeapGrowthMb: Math.round(heapGrowthMb),
+      retainedHeapGrowthMb: retainedGrowthMb === null ? null : Math.round(retainedGrowthMb * 10) / 10,
       lost: TOTAL - l.distinctMessageIds,
       duplicates: l.messages - l.distinctMessageIds,
       counterMismatches: l.mismatches.length,
