@@ -2,6 +2,9 @@
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
 import type { AdapterContext, PlatformAdapter } from '../src/platform.js';
+// The collections the adapters write are declared before the platforms' modules load, so a process creates
+// them at start with the rest (src/db/collections.ts ensureCollections).
+import './slack/thread-activity.js';
 
 export async function createAdapters(config: Config, ctx: AdapterContext, log: Logger): Promise<PlatformAdapter[]> {
   const adapters: PlatformAdapter[] = [];
