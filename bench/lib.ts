@@ -53,7 +53,7 @@ export interface Row {
 
 export function printTable(rows: Row[]): void {
   const head = ['benchmark', 'size', 'median', 'p95', 'unit', 'baseline', 'baseline median', 'ratio', 'runs'];
-  const body = rows.map((r) => [r.benchmark, String(r.size), fmt(r.median), fmt(r.p95), r.unit, r.baseline, fmt(r.baselineMedian), r.ratio.toFixed(3), String(r.runs)]);
+  const body = rows.map((r) => [r.benchmark, String(r.size), fmt(r.median), fmt(r.p95), r.unit, r.baseline, fmt(r.baselineMedian), Number.isFinite(r.ratio) ? r.ratio.toFixed(3) : '—', String(r.runs)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   console.log(line(head));
@@ -121,6 +121,7 @@ export function printGrowth(g: Growth[]): void {
 }
 
 function fmt(n: number): string {
+  if (!Number.isFinite(n)) return 'not measured';
   return n >= 100 ? n.toFixed(0) : n.toFixed(2);
 }
 
