@@ -19,7 +19,7 @@
 #   scripts/test-services.sh pg-drop NAME
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STATE=.services
+STATE="${SERVICES_STATE:-.services}"   # pid files and logs of what `start` started
 PORT="${FERRETDB_PORT:-27027}"
 REDIS_PORT="${TEST_REDIS_PORT:-6379}"
 PG_URL="${FERRETDB_POSTGRESQL_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
