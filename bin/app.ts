@@ -67,6 +67,8 @@ export async function startApp(mode: Mode, config: Config, log: Logger, opts: { 
       conversationWindowMinutes: config.conversationWindowMinutes,
       maxMessageChars: config.maxMessageChars,
       redactSecrets: config.redactSecretsInText,
+      maxInFlight: config.captureConcurrency,
+      maxQueued: config.captureQueueLimit,
     });
     metrics.observeCapture(capture);
     adapters = await createAdapters(config, { capture, http, queues, log }, log);

@@ -56,6 +56,10 @@ export interface Config {
   timeZone: string;
   /** Messages longer than this (in UTF-16 code units) are rejected at capture. */
   maxMessageChars: number;
+  /** Captures that run at once; more wait in order (src/capture/gate.ts). */
+  captureConcurrency: number;
+  /** Captures that may wait; past it an event is refused for the platform to redeliver. */
+  captureQueueLimit: number;
   /** Cron pattern (in each workspace's time zone) for the weekly digest; default Monday 09:00. */
   digestCron: string;
   /** A conversation with no message for this many days is resolved. */
@@ -258,6 +262,8 @@ export function loadConfig(env: Env): Config {
     conversationWindowMinutes: int(env, 'CONVERSATION_WINDOW_MINUTES', 30, 1, 24 * 60),
     timeZone: timeZone(env, 'TIME_ZONE', 'UTC'),
     maxMessageChars: int(env, 'MAX_MESSAGE_CHARS', 100_000, 1_000, 10_000_000),
+    captureConcurrency: int(env, 'CAPTURE_CONCURRENCY', 16, 1, 1024),
+    captureQueueLimit: int(env, 'CAPTURE_QUEUE_LIMIT', 50_000, 0, 1_000_000),
     digestCron: cron(env, 'DIGEST_CRON', '0 9 * * 1'),
     resolveAfterDays: int(env, 'RESOLVE_AFTER_DAYS', 7, 1, 365),
     retentionDays: int(env, 'RETENTION_DAYS', 0, 0, 36_500),

@@ -7,7 +7,8 @@ export type ErrorCode =
   | 'sh_capture_conflict'
   | 'sh_queue_unavailable'
   | 'sh_model_invalid'
-  | 'sh_layout_mismatch';
+  | 'sh_layout_mismatch'
+  | 'sh_capture_busy';
 
 export class SupportHistoryError extends Error {
   readonly code: ErrorCode;
@@ -54,5 +55,12 @@ export class ModelError extends SupportHistoryError {
 export class LayoutMismatchError extends SupportHistoryError {
   constructor(message: string) {
     super('sh_layout_mismatch', message);
+  }
+}
+
+/** Capture is at its in-flight and queue limits: the event is refused now, to be redelivered (nothing stored). */
+export class CaptureBusyError extends SupportHistoryError {
+  constructor(running: number, waiting: number) {
+    super('sh_capture_busy', `capture is busy (${running} running, ${waiting} waiting); deliver the event again later`);
   }
 }

@@ -11,6 +11,7 @@ import { redactSecrets } from './redact.js';
 import { withDocLock } from '../db/doc-lock.js';
 import { findOneAndUpdateById, updateOneById } from '../db/by-id.js';
 import { noteConversation, recentConversation } from './recent.js';
+import { CaptureGate } from './gate.js';
 
 export type CaptureStatus =
   /** A new message was stored. */
@@ -46,6 +47,10 @@ export interface CaptureOptions {
   maxMessageChars: number;
   /** Replace card numbers and similar secrets in text before storing (REDACT_SECRETS_IN_TEXT). */
   redactSecrets?: boolean;
+  /** Captures running at once (CAPTURE_CONCURRENCY, default 16); more wait in order (gate.ts). */
+  maxInFlight?: number;
+  /** Captures waiting at most (CAPTURE_QUEUE_LIMIT, default 50,000); past it a capture is refused with CaptureBusyError. */
+  maxQueued?: number;
   now?: () => Date;
 }
 
@@ -53,10 +58,12 @@ export class CaptureService {
   private readonly knownWorkspaces = new Set<string>();
   private readonly windowMs: number;
   private readonly now: () => Date;
+  readonly gate: CaptureGate;
 
   constructor(private readonly opts: CaptureOptions) {
     this.windowMs = opts.conversationWindowMinutes * 60_000;
     this.now = opts.now ?? (() => new Date());
+    this.gate = new CaptureGate(opts.maxInFlight ?? 16, opts.maxQueued ?? 50_000);
   }
 
   /**
@@ -78,16 +85,19 @@ export class CaptureService {
       }
       throw err;
     }
-    return withDocLock('messages', this.key(msg), () => {
-      switch (msg.kind) {
-        case 'new':
-          return this.captureNew(msg);
-        case 'edit':
-          return this.captureEdit(msg);
-        case 'delete':
-          return this.captureDelete(msg);
-      }
-    });
+    const valid = msg;
+    return this.gate.run(() =>
+      withDocLock('messages', this.key(valid), () => {
+        switch (valid.kind) {
+          case 'new':
+            return this.captureNew(valid);
+          case 'edit':
+            return this.captureEdit(valid);
+          case 'delete':
+            return this.captureDelete(valid);
+        }
+      }),
+    );
   }
 
   private key(msg: CapturedMessage, messageId = msg.messageId): string {

@@ -4,7 +4,7 @@
 import type { Job, Queue, Worker } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CaptureOutcome, CaptureService } from '../capture/capture.js';
-import { CaptureValidationError } from '../errors.js';
+import { CaptureBusyError, CaptureValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'waiting-children'] as const;
@@ -72,6 +72,17 @@ export class Metrics {
 
   /** Counts every capture call's outcome; the service is otherwise unchanged. */
   observeCapture(capture: CaptureService): void {
+    new Gauge({
+      name: 'support_history_capture_in_flight',
+      help: 'Captures storing now (running) and waiting their turn (waiting), read at scrape time',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        const d = capture.gate.depth;
+        this.set({ state: 'running' }, d.running);
+        this.set({ state: 'waiting' }, d.waiting);
+      },
+    });
     const original = capture.capture.bind(capture);
     capture.capture = async (input: unknown): Promise<CaptureOutcome> => {
       const platform = platformOf(input);
@@ -80,7 +91,7 @@ export class Metrics {
         this.captured.inc({ platform, status: out.status });
         return out;
       } catch (err) {
-        this.captureFailed.inc({ platform, reason: err instanceof CaptureValidationError ? 'rejected' : 'failed' });
+        this.captureFailed.inc({ platform, reason: err instanceof CaptureValidationError ? 'rejected' : err instanceof CaptureBusyError ? 'busy' : 'failed' });
         throw err;
       }
     };
