@@ -8,7 +8,7 @@ import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
 import { ledger, report, step, streamEvent, until } from './harness.js';
 
 const TOTAL = Number(process.env.BURST_EVENTS ?? 400);
-const IN_FLIGHT = 16;
+const IN_FLIGHT = Number(process.env.BURST_IN_FLIGHT ?? 16);
 let p: Pipeline;
 
 beforeAll(async () => {
