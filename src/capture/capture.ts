@@ -59,6 +59,13 @@ export class CaptureService {
   private readonly windowMs: number;
   private readonly now: () => Date;
   readonly gate: CaptureGate;
+  /**
+   * Captures running now, by message key: a thread reply whose root is being stored waits for it, so it joins
+   * the root's conversation instead of starting one of its own (a burst delivers both at once). Only running
+   * captures are waited for, never queued ones: a root delivered before its reply starts first (the gate is
+   * FIFO) and holds a slot, so the wait always ends.
+   */
+  private readonly running = new Map<string, Promise<unknown>>();
 
   constructor(private readonly opts: CaptureOptions) {
     this.windowMs = opts.conversationWindowMinutes * 60_000;
@@ -86,8 +93,9 @@ export class CaptureService {
       throw err;
     }
     const valid = msg;
-    return this.gate.run(() =>
-      withDocLock('messages', this.key(valid), () => {
+    const key = this.key(valid);
+    return this.gate.run(async () => {
+      const done = withDocLock('messages', key, () => {
         switch (valid.kind) {
           case 'new':
             return this.captureNew(valid);
@@ -96,8 +104,14 @@ export class CaptureService {
           case 'delete':
             return this.captureDelete(valid);
         }
-      }),
-    );
+      });
+      this.running.set(key, done);
+      try {
+        return await done;
+      } finally {
+        if (this.running.get(key) === done) this.running.delete(key);
+      }
+    });
   }
 
   private key(msg: CapturedMessage, messageId = msg.messageId): string {
@@ -159,7 +173,11 @@ export class CaptureService {
     const threadId = msg.threadId ?? null;
     const rootKey = threadId !== null && threadId !== msg.messageId ? this.key(msg, threadId) : null;
     return chooseConversation(msg, key, rootKey, customerId, this.windowMs, {
-      conversationOfMessage: async (k) => (await Message.findById(k, { conversationId: 1 }).lean())?.conversationId ?? null,
+      conversationOfMessage: async (k) => {
+        await this.running.get(k)?.catch(() => undefined);
+        // Another process storing the root holds its lock (FerretDB; on MongoDB nothing is locked).
+        return withDocLock('messages', k, async () => (await Message.findById(k, { conversationId: 1 }).lean())?.conversationId ?? null);
+      },
       conversationExists: async (id) => (await Conversation.exists({ _id: id })) !== null,
       // A customer's run of channel messages; an agent's or bot's channel message joins the latest conversation.
       recentConversation: ({ from, to, customerId: owner }) =>

@@ -1,0 +1,63 @@
+// Events captured at once (a burst: the adapters hand every event to capture as it arrives) are grouped into the
+// same conversations as the same events captured one by one: in particular a thread reply whose root is still
+// being stored joins the root's conversation instead of starting one of its own.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CaptureService } from '../src/capture/capture.js';
+import type { CapturedMessage } from '../src/capture/types.js';
+import { Message } from '../src/db/models.js';
+import { Queues } from '../src/queue.js';
+import { cleanupTestEnv, connectTestDb, testEnv, type TestEnv } from './helpers/env.js';
+
+let env: TestEnv;
+let queues: Queues;
+let capture: CaptureService;
+beforeAll(async () => {
+  env = testEnv(import.meta.filename);
+  await connectTestDb(env);
+  queues = new Queues({ redisUrl: env.redisUrl, prefix: env.prefix, log: env.log });
+  capture = new CaptureService({ queue: queues, log: env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000 });
+});
+afterAll(async () => {
+  await queues?.close();
+  await cleanupTestEnv(env);
+});
+
+/** Event i of workspace `ws`: customers take turns a second apart; every fifth event is an agent's reply in the thread of the message four before. */
+function event(ws: string, i: number): CapturedMessage {
+  const agent = i % 5 === 4;
+  return {
+    kind: 'new',
+    platform: 'slack',
+    workspaceId: ws,
+    channelId: 'C1',
+    channelName: 'support',
+    messageId: `${1764000000 + i}.000100`,
+    threadId: agent ? `${1764000000 + i - 4}.000100` : null,
+    author: agent ? { userId: 'UAGENT', name: 'Agent', role: 'agent' } : { userId: `U${i % 50}`, name: `Customer ${i % 50}`, role: 'customer' },
+    text: agent ? 'Looking into it' : 'My invoice is wrong',
+    ts: new Date((1764000000 + i) * 1000),
+  };
+}
+
+/** Each message's conversation, named by the first message (in stream order) of that conversation. */
+async function grouping(ws: string): Promise<string[]> {
+  const msgs = await Message.find({ workspaceId: ws }, { messageId: 1, conversationId: 1 }).lean();
+  const byId = new Map(msgs.map((m) => [m.messageId, m.conversationId]));
+  const first = new Map<string, string>();
+  return Array.from({ length: 300 }, (_, i) => {
+    const id = `${1764000000 + i}.000100`;
+    const conv = byId.get(id)!;
+    if (!first.has(conv)) first.set(conv, id);
+    return first.get(conv)!;
+  });
+}
+
+describe('capture under a burst', () => {
+  it('groups 300 events delivered at once exactly as when they come one by one', async () => {
+    for (let i = 0; i < 300; i++) await capture.capture(event('TSEQ', i));
+    await Promise.all(Array.from({ length: 300 }, (_, i) => capture.capture(event('TBURST', i))));
+    const sequential = await grouping('TSEQ');
+    expect(new Set(sequential).size).toBe(40); // one conversation per customer; replies join their root's
+    expect(await grouping('TBURST')).toEqual(sequential);
+  }, 240_000);
+});
