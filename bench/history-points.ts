@@ -17,6 +17,8 @@ export interface HistoryPointOptions {
   digestSamples?: number;
   /** Re-measure a database kept by an earlier --load-only run of the same sizes (nothing inserted but the read models). */
   reuse?: string;
+  /** Read-model layout (READ_MODEL_PARTITIONS). */
+  partitions?: number;
 }
 
 export interface HistoryPoint {
@@ -98,6 +100,7 @@ export function historyPoint(opts: HistoryPointOptions): Promise<HistoryPoint> {
   if (opts.weekShare !== undefined) args.push('--week-share', String(opts.weekShare));
   if (opts.digestSamples !== undefined) args.push('--digest-samples', String(opts.digestSamples));
   if (opts.reuse) args.push('--reuse', opts.reuse);
+  if (opts.partitions !== undefined) args.push('--partitions', String(opts.partitions));
   const started = performance.now();
   return new Promise((resolve, reject) => {
     // /usr/bin/time is not everywhere; the child's peak RSS comes from the kernel via its rusage instead.

@@ -6,19 +6,22 @@ import os from 'node:os';
 export interface Services {
   mongoUrl: string;
   redisUrl: string;
+  /** FerretDB's storage when the bench started it (postgresql, sqlite), else FERRETDB_BACKEND or null. */
+  backend: string | null;
   stop(): void;
 }
 
 /** Uses MONGO_URL/REDIS_URL when given, else starts FerretDB (and Redis if needed) like the tests do. */
 export function startServices(): Services {
   if (process.env.MONGO_URL && process.env.REDIS_URL) {
-    return { mongoUrl: process.env.MONGO_URL, redisUrl: process.env.REDIS_URL, stop: () => undefined };
+    return { mongoUrl: process.env.MONGO_URL, redisUrl: process.env.REDIS_URL, backend: process.env.FERRETDB_BACKEND ?? null, stop: () => undefined };
   }
   const out = execFileSync('bash', ['scripts/test-services.sh', 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const vars = Object.fromEntries(out.trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
   return {
     mongoUrl: process.env.MONGO_URL ?? vars.MONGO_URL!,
     redisUrl: process.env.REDIS_URL ?? vars.REDIS_URL!,
+    backend: vars.FERRETDB_BACKEND && vars.FERRETDB_BACKEND !== 'unknown' ? vars.FERRETDB_BACKEND : (process.env.FERRETDB_BACKEND ?? null),
     stop: () => {
       if (vars.STARTED === '1') execFileSync('bash', ['scripts/test-services.sh', 'stop'], { stdio: 'inherit' });
     },

@@ -37,13 +37,18 @@ afterAll(async () => {
   await socket?.close();
 });
 
-/** Event i: customers take turns writing top-level messages; every fifth is an agent's reply in a thread. */
+/**
+ * Event i: customers take turns writing top-level messages; every fifth is an agent's reply in a thread. The
+ * messages were written a second apart (a backlog Slack delivers at once, after an outage, say); they arrive
+ * together all the same.
+ */
+const tsOf = (i: number): string => `${1764000000 + i}.000100`;
 function event(i: number): Record<string, unknown> {
-  const ts = `1764000000.${String(i).padStart(6, '0')}`;
+  const ts = tsOf(i);
   const agent = i % 5 === 4;
   const base = { type: 'message', channel: SUPPORT, channel_type: 'channel', ts, event_ts: ts };
   if (agent) {
-    const root = `1764000000.${String(i - 4).padStart(6, '0')}`;
+    const root = tsOf(i - 4);
     return { ...base, user: 'UAGENT1', text: `On it, checking your account now (#${i})`, thread_ts: root };
   }
   const texts = ['I was charged twice this month', 'The export keeps failing', 'How do I add a teammate?', 'Still waiting on my refund'];
