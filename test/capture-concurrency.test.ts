@@ -1,11 +1,12 @@
 // Events captured at once (a burst: the adapters hand every event to capture as it arrives) are grouped into the
-// same conversations as the same events captured one by one: in particular a thread reply whose root is still
-// being stored joins the root's conversation instead of starting one of its own.
+// same conversations as the same events captured one by one, in order or not: a thread reply whose root is still
+// being stored joins the root's conversation, and two messages of one customer stored at once share one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureService } from '../src/capture/capture.js';
 import type { CapturedMessage } from '../src/capture/types.js';
 import { Message } from '../src/db/models.js';
 import { Queues } from '../src/queue.js';
+import { rng, shuffleInPlace } from '../src/random.js';
 import { cleanupTestEnv, connectTestDb, testEnv, type TestEnv } from './helpers/env.js';
 
 let env: TestEnv;
@@ -59,5 +60,20 @@ describe('capture under a burst', () => {
     const sequential = await grouping('TSEQ');
     expect(new Set(sequential).size).toBe(40); // one conversation per customer; replies join their root's
     expect(await grouping('TBURST')).toEqual(sequential);
+  }, 240_000);
+
+  it('groups them the same when they reach capture out of order (a reply still after its root)', async () => {
+    // A seeded shuffle, then each agent reply moved just after its root if it came before it.
+    const order = shuffleInPlace(Array.from({ length: 300 }, (_, i) => i), rng(11));
+    for (let i = 4; i < 300; i += 5) {
+      const at = order.indexOf(i);
+      const rootAt = order.indexOf(i - 4);
+      if (at < rootAt) {
+        order.splice(at, 1);
+        order.splice(order.indexOf(i - 4) + 1, 0, i);
+      }
+    }
+    await Promise.all(order.map((i) => capture.capture(event('TSHUF', i))));
+    expect(await grouping('TSHUF')).toEqual(await grouping('TSEQ'));
   }, 240_000);
 });

@@ -12,6 +12,7 @@ import { withDocLock } from '../db/doc-lock.js';
 import { findOneAndUpdateById, updateOneById } from '../db/by-id.js';
 import { noteConversation, recentConversation } from './recent.js';
 import { CaptureGate } from './gate.js';
+import { KeyedSerial } from './serial.js';
 
 export type CaptureStatus =
   /** A new message was stored. */
@@ -66,6 +67,8 @@ export class CaptureService {
    * FIFO) and holds a slot, so the wait always ends.
    */
   private readonly running = new Map<string, Promise<unknown>>();
+  /** Placement of top-level messages, one at a time per run (joinConversation). */
+  private readonly runs = new KeyedSerial();
 
   constructor(private readonly opts: CaptureOptions) {
     this.windowMs = opts.conversationWindowMinutes * 60_000;
@@ -168,6 +171,23 @@ export class CaptureService {
     }
   }
 
+  /**
+   * Picks the conversation of a new message and writes it there. Top-level messages of one run (a channel and
+   * customer, or the channel for agents and bots) are placed one at a time: two of a customer's messages
+   * captured at once (a burst, whose events reach capture out of order) would otherwise both find no recent
+   * conversation and start one each. In this process always; across processes through a lock on FerretDB.
+   */
+  private async joinConversation(msg: CapturedMessage, key: string, customerId: string | null): Promise<{ conversationId: string; owner: string | null }> {
+    const place = async () => {
+      const conversationId = await this.conversationFor(msg, key, customerId);
+      return { conversationId, owner: await this.touchConversation(msg, conversationId, customerId) };
+    };
+    const threadId = msg.threadId ?? null;
+    if (threadId !== null && threadId !== msg.messageId) return place(); // a reply: its root's conversation
+    const run = `${msg.platform}:${msg.workspaceId}:${msg.channelId}|${customerId ?? '*'}`;
+    return this.runs.run(run, () => withDocLock('conversation_placement', run, place));
+  }
+
   /** Picks the conversation a new message belongs to (see DESIGN.md: threads, and channel runs within a window). */
   private async conversationFor(msg: CapturedMessage, key: string, customerId: string | null): Promise<string> {
     const threadId = msg.threadId ?? null;
@@ -266,8 +286,7 @@ export class CaptureService {
     await this.ensureWorkspace(msg);
     const author = msg.author!;
     const authorCustomerId = author.role === 'customer' ? await this.upsertCustomer(msg) : null;
-    const conversationId = await this.conversationFor(msg, key, authorCustomerId);
-    const owner = await this.touchConversation(msg, conversationId, authorCustomerId);
+    const { conversationId, owner } = await this.joinConversation(msg, key, authorCustomerId);
     const customerId = authorCustomerId ?? owner;
     const doc = newMessageDocument(msg, conversationId, customerId, this.now());
     let inserted: boolean;
