@@ -6,7 +6,7 @@
 // queue drains, and the heap the run retains stays flat. SLACK_BURST_EVENTS sets the size (the issue's
 // figure is 10,000; the suite runs 400).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Message } from '../../src/db/models.js';
+import { Conversation, Message } from '../../src/db/models.js';
 import { createLogger } from '../../src/logger.js';
 import { FakeSlackSocket } from '../fakes/slack-socket.js';
 import { AGENT_GROUP, SUPPORT, TEAM, startSlackHarness, type SlackHarness } from '../slack/harness.js';
@@ -114,6 +114,10 @@ describe('a burst of Slack events over Socket Mode', () => {
 
       const l = await ledger(TEAM);
       expect(l).toEqual({ messages: TOTAL, distinctMessageIds: TOTAL, untagged: 0, pending: 0, mismatches: [] });
+      // Each writing customer's messages are 50 s apart: one conversation each, the agents' replies in it.
+      const writers = new Set(Array.from({ length: TOTAL }, (_, i) => i).filter((i) => i % 5 !== 4).map((i) => i % CUSTOMERS)).size;
+      const conversations = await Conversation.countDocuments({ workspaceId: TEAM });
+      expect(conversations).toBe(writers);
       expect(drained.failed).toBe(0);
       expect(drained.completed).toBe(TOTAL);
       const retainedAfter = retained();
@@ -127,6 +131,7 @@ describe('a burst of Slack events over Socket Mode', () => {
         storedAndTaggedMs: totalMs,
         endToEndPerSec: Math.round((TOTAL / totalMs) * 1000 * 10) / 10,
         redeliveries,
+        conversations,
         peakRssMb: Math.round(peakRss / 2 ** 20),
         retainedHeapGrowthMb: retainedGrowthMb === null ? null : Math.round(retainedGrowthMb * 10) / 10,
         lost: TOTAL - l.distinctMessageIds,
