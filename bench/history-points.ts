@@ -42,8 +42,13 @@ export function fastOnlyRows(out: string, size: number, why: string): Row[] | nu
   const m = /fast: \/history median ([\d.]+) ms, p95 ([\d.]+) ms \((\d+)\); digest median ([\d.]+) ms, p95 ([\d.]+) ms \((\d+)\)/.exec(out);
   if (!m) return null;
   const week = /\((\d+) in \d{4}-W\d\d\)/.exec(out)?.[1];
+  // The naive /history samples end before the naive digest starts: kept when they finished.
+  const n = /naive: \/history median ([\d.]+) ms, p95 ([\d.]+) ms \((\d+)\)/.exec(out);
+  const history: Row = n
+    ? { benchmark: '/history server time (lookup + summary)', size, unit: 'ms', median: Number(m[1]), p95: Number(m[2]), baseline: "naive scan of the customer's messages", baselineMedian: Number(n[1]), ratio: Number(m[1]) / Number(n[1]), runs: Number(m[3]), note: `naive p95 ${n[2]} ms over ${n[3]} sample(s), answers equal; target p95 ≤ 50 ms at 1M` }
+    : { benchmark: '/history server time (lookup + summary)', size, unit: 'ms', median: Number(m[1]), p95: Number(m[2]), baseline: "naive scan of the customer's messages", baselineMedian: NaN, ratio: NaN, runs: Number(m[3]), note: `naive scan not measured: ${why}; target p95 ≤ 50 ms at 1M` };
   return [
-    { benchmark: '/history server time (lookup + summary)', size, unit: 'ms', median: Number(m[1]), p95: Number(m[2]), baseline: "naive scan of the customer's messages", baselineMedian: NaN, ratio: NaN, runs: Number(m[3]), note: `naive scan not measured: ${why}; target p95 ≤ 50 ms at 1M` },
+    history,
     { benchmark: 'digest build (week)', size, unit: 'ms', median: Number(m[4]), p95: Number(m[5]), baseline: 'naive scan of the week', baselineMedian: NaN, ratio: NaN, runs: Number(m[6]), note: `${week ?? '?'} messages in the week; naive scan not measured: ${why}; target ≤ 1 s at 200k in the week` },
   ];
 }

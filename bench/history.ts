@@ -499,6 +499,10 @@ async function main(): Promise<void> {
       if (JSON.stringify(fast.found) !== JSON.stringify(naive.found)) throw new Error(`lookup differs for ${JSON.stringify(q)}`);
       if (JSON.stringify(fast.summary) !== JSON.stringify(naive.summary)) throw new Error(`summary differs for ${JSON.stringify(q)}: ${firstDifference(fast.summary, naive.summary)}`);
     }
+    if (naiveTimes.length) {
+      const early = stats(naiveTimes);
+      console.log(`naive: /history median ${early.median} ms, p95 ${early.p95} ms (${early.n}); answers equal`);
+    }
     const naiveDigestTimes: number[] = [];
     if (NAIVE_SAMPLES > 0) {
       stage('naive digest, compared with the fast one');

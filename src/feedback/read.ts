@@ -30,7 +30,7 @@ export async function fastCustomerFeedback(memberIds: string[]): Promise<Custome
 }
 
 export async function naiveCustomerFeedback(memberIds: string[]): Promise<CustomerFeedback> {
-  const all = await surveys().find({ customerId: { $in: memberIds } }).toArray();
+  const all = (await Promise.all(memberIds.map((id) => surveys().find({ customerId: id }).toArray()))).flat();
   const ratings: number[] = [];
   const comments: FeedbackComment[] = [];
   for (const s of all) {

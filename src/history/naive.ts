@@ -60,9 +60,18 @@ export async function naiveCustomerSummary(
   const first = read.members[0]!;
   if (!visibleIn(scope, first, read.group?.scopes ?? null)) return null;
   const ids = read.members.map((m) => m._id);
-  const messages = (await Message.collection
-    .find({ customerId: { $in: ids }, 'author.role': 'customer', deletedAt: null }, { projection: { customerId: 1, channelId: 1, ts: 1, deletedAt: 1, tags: 1 } })
-    .toArray()) as unknown as RawMessage[];
+  // One plain equality per linked identity rather than `$in`: FerretDB evaluates `$in` in its own process on every
+  // document of the collection, an equality it hands to its storage. The baseline scans the customer's messages,
+  // not the whole collection's decoding.
+  const messages = (
+    await Promise.all(
+      ids.map((id) =>
+        Message.collection
+          .find({ customerId: id, 'author.role': 'customer', deletedAt: null }, { projection: { customerId: 1, channelId: 1, ts: 1, deletedAt: 1, tags: 1 } })
+          .toArray(),
+      ),
+    )
+  ).flat() as unknown as RawMessage[];
   const recentDays = emptyDay();
   const previousDays = emptyDay();
   const members: MemberFacts[] = read.members.map((m) => ({
@@ -102,7 +111,7 @@ export async function naiveCustomerSummary(
     if (w === 'recent') addDay(recentDays, day);
     else if (w === 'previous') addDay(previousDays, day);
   }
-  const convDocs = await Conversation.collection.find({ customerId: { $in: ids } }).toArray();
+  const convDocs = (await Promise.all(ids.map((id) => Conversation.collection.find({ customerId: id }).toArray()))).flat();
   const conversations: ConversationFacts[] = [];
   const details = new Map<string, ConversationDetail>();
   for (const c of convDocs) {
