@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureService } from '../src/capture/capture.js';
 import type { CapturedMessage } from '../src/capture/types.js';
-import { Message } from '../src/db/models.js';
+import { Conversation, Message } from '../src/db/models.js';
 import { Queues } from '../src/queue.js';
 import { rng, shuffleInPlace } from '../src/random.js';
 import { cleanupTestEnv, connectTestDb, testEnv, type TestEnv } from './helpers/env.js';
@@ -75,5 +75,27 @@ describe('capture under a burst', () => {
     }
     await Promise.all(order.map((i) => capture.capture(event('TSHUF', i))));
     expect(await grouping('TSHUF')).toEqual(await grouping('TSEQ'));
+  }, 240_000);
+
+  it('puts a thread root stored after its replies in its thread, owned by the customer and answered', async () => {
+    // Events 0–49 in order (each customer opens a conversation), then 50–99 with every agent reply (54, 59, …)
+    // stored before its root (50, 55, …), whose event carries no thread_ts. Before, the root joined its
+    // customer's open conversation and left the reply in a thread conversation of its own, with no customer and
+    // never answered.
+    for (let i = 0; i < 50; i++) await capture.capture(event('TLATE', i));
+    for (let g = 50; g < 100; g += 5) for (const i of [g + 4, g, g + 1, g + 2, g + 3]) await capture.capture(event('TLATE', i));
+    const msgs = await Message.find({ workspaceId: 'TLATE' }, { messageId: 1, conversationId: 1 }).lean();
+    const convOf = new Map(msgs.map((m) => [m.messageId, m.conversationId]));
+    for (let i = 54; i < 100; i += 5) {
+      const reply = convOf.get(`${1764000000 + i}.000100`)!;
+      expect(reply).toBe(convOf.get(`${1764000000 + i - 4}.000100`));
+      const c = (await Conversation.findById(reply).lean())!;
+      expect(c.customerId).toBe(`slack:TLATE:U${(i - 4) % 50}`);
+      expect(c.status).toBe('answered');
+      expect(c.firstAgentReplyAt).toEqual(new Date((1764000000 + i) * 1000));
+      expect(c.firstResponseMs).toBe(4000);
+    }
+    const convs = await Conversation.find({ workspaceId: 'TLATE' }).lean();
+    expect(convs.filter((c) => !c.customerId)).toEqual([]);
   }, 240_000);
 });

@@ -223,6 +223,9 @@ export class CaptureService {
       $min: { startedAt: msg.ts },
       $max: { lastMessageAt: msg.ts, ...(role === 'customer' ? { lastCustomerMessageAt: msg.ts } : {}) },
     };
+    // An agent's earliest message, kept so that a customer who takes the conversation over later (its root
+    // stored after the replies) finds it answered.
+    if (role === 'agent') (update.$min as Record<string, unknown>).firstAgentMessageAt = msg.ts;
     const set: Record<string, unknown> = {};
     if (msg.channelName) set.channelName = msg.channelName;
     if (Object.keys(set).length > 0) update.$set = set;
@@ -244,6 +247,17 @@ export class CaptureService {
         owner = customerId;
         // The thread was opened by an agent or a bot, or its replies came before its root: the first customer owns it.
         await updateOneById(Conversation.collection as never, { _id: conversationId, customerId: null }, { $set: { customerId, firstLine: firstLine(msg.text), permalink: msg.permalink ?? null } });
+        // Agents replied before this customer message was stored: their first reply after it answers it.
+        const agentAt = (conv.firstAgentMessageAt as Date | null | undefined) ?? null;
+        const started = conv.startedAt as Date;
+        if (agentAt !== null && agentAt.getTime() >= msg.ts.getTime() && conv.firstAgentReplyAt == null) {
+          await updateOneById(
+            Conversation.collection as never,
+            { _id: conversationId, firstAgentReplyAt: null },
+            { $set: { firstAgentReplyAt: agentAt, firstResponseMs: agentAt.getTime() - started.getTime(), ...(conv.status === 'open' ? { status: 'answered' } : {}) } },
+          );
+          if (conv.status === 'open') conv.status = 'answered';
+        }
       }
       if (conv.status === 'resolved') {
         await updateOneById(Conversation.collection as never, { _id: conversationId, status: 'resolved' }, { $set: { status: 'open', resolvedAt: null } });

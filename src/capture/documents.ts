@@ -115,7 +115,9 @@ export async function chooseConversation(
   if (threadId !== null && threadId !== msg.messageId && rootKey !== null) {
     return (await lookups.conversationOfMessage(rootKey)) ?? rootKey;
   }
-  if (threadId !== null && (await lookups.conversationExists(key))) return key;
+  // A conversation named after this message exists only when replies in its thread were stored before it (a
+  // backlog delivered out of order, or a root whose event came without thread_ts): the root joins its thread.
+  if (await lookups.conversationExists(key)) return key;
   const recent = await lookups.recentConversation({
     from: new Date(msg.ts.getTime() - windowMs),
     to: new Date(msg.ts.getTime() + windowMs),
