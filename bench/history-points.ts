@@ -42,6 +42,8 @@ export function fastOnlyRows(out: string, size: number, why: string): Row[] | nu
   const m = /fast: \/history median ([\d.]+) ms, p95 ([\d.]+) ms \((\d+)\); digest median ([\d.]+) ms, p95 ([\d.]+) ms \((\d+)\)/.exec(out);
   if (!m) return null;
   const week = /\((\d+) in \d{4}-W\d\d\)/.exec(out)?.[1];
+  const load = /load average: ([\d. ]+) before timing, ([\d. ]+) after/.exec(out);
+  why += load ? `; load average ${load[1]} before, ${load[2]} after` : '';
   // The naive /history samples end before the naive digest starts: kept when they finished.
   const n = /naive: \/history median ([\d.]+) ms, p95 ([\d.]+) ms \((\d+)\)/.exec(out);
   const history: Row = n
