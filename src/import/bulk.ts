@@ -18,7 +18,7 @@ import type { ImportRecord } from './types.js';
 
 const CONVERSATION_FIELDS = [
   'platform', 'workspaceId', 'channelId', 'channelName', 'kind', 'threadId', 'customerId', 'status', 'startedAt', 'lastMessageAt',
-  'lastCustomerMessageAt', 'firstAgentReplyAt', 'firstResponseMs', 'resolvedAt', 'firstLine', 'permalink',
+  'lastCustomerMessageAt', 'firstAgentMessageAt', 'firstAgentReplyAt', 'firstResponseMs', 'resolvedAt', 'firstLine', 'permalink',
 ] as const;
 const CUSTOMER_SET_FIELDS = ['external', 'name', 'nameKey', 'email', 'company'] as const;
 

@@ -173,12 +173,21 @@ export async function planImport(ordered: ImportRecord[], snapshot: Snapshot, op
       if (role === 'customer' && (conv.lastCustomerMessageAt == null || msg.ts.getTime() > time(conv.lastCustomerMessageAt)!)) conv.lastCustomerMessageAt = msg.ts;
     }
     if (msg.channelName) conv.channelName = msg.channelName;
+    if (role === 'agent' && (conv.firstAgentMessageAt == null || msg.ts.getTime() < time(conv.firstAgentMessageAt)!)) conv.firstAgentMessageAt = msg.ts;
     touched.add(conversationId);
     const recent = recentByChannel.get(channelOf(msg)) ?? new Set<Doc>();
     recent.add(conv);
     recentByChannel.set(channelOf(msg), recent);
     if (role === 'customer') {
-      if (conv.customerId == null && customerId !== null) Object.assign(conv, { customerId, firstLine: firstLine(msg.text), permalink: msg.permalink ?? null });
+      if (conv.customerId == null && customerId !== null) {
+        Object.assign(conv, { customerId, firstLine: firstLine(msg.text), permalink: msg.permalink ?? null });
+        // As live capture: agents replied before this customer message was stored, the first reply after it answers it.
+        const agentAt = time(conv.firstAgentMessageAt);
+        if (agentAt !== null && agentAt >= msg.ts.getTime() && conv.firstAgentReplyAt == null) {
+          Object.assign(conv, { firstAgentReplyAt: conv.firstAgentMessageAt, firstResponseMs: agentAt - time(conv.startedAt)! });
+          if (conv.status === 'open') conv.status = 'answered';
+        }
+      }
       if (conv.status === 'resolved') Object.assign(conv, { status: 'open', resolvedAt: null });
     } else if (role === 'agent' && conv.customerId != null && conversationId !== key && msg.ts.getTime() >= time(conv.startedAt)!) {
       const first = time(conv.firstAgentReplyAt);
@@ -260,6 +269,7 @@ export async function planImport(ordered: ImportRecord[], snapshot: Snapshot, op
     const max: Record<string, unknown> = {};
     const set: Record<string, unknown> = {};
     if (time(after.startedAt) !== time(before.startedAt)) min.startedAt = after.startedAt;
+    if (after.firstAgentMessageAt != null && time(after.firstAgentMessageAt) !== time(before.firstAgentMessageAt)) min.firstAgentMessageAt = after.firstAgentMessageAt;
     if (time(after.lastMessageAt) !== time(before.lastMessageAt)) max.lastMessageAt = after.lastMessageAt;
     if (time(after.lastCustomerMessageAt) !== time(before.lastCustomerMessageAt)) max.lastCustomerMessageAt = after.lastCustomerMessageAt;
     if (after.channelName !== before.channelName) set.channelName = after.channelName;
