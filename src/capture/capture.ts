@@ -12,7 +12,7 @@ import { withDocLock } from '../db/doc-lock.js';
 import { findOneAndUpdateById, updateOneById } from '../db/by-id.js';
 import { noteConversation, recentConversation } from './recent.js';
 import { CaptureGate } from './gate.js';
-import { KeyedSerial } from './serial.js';
+import { KeyedSerial } from '../db/keyed-serial.js';
 
 export type CaptureStatus =
   /** A new message was stored. */

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { KeyedSerial } from './keyed-serial.js';
 
 export interface DocLock {
   readonly enabled: boolean;
@@ -21,7 +22,7 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 
 export class RedisDocLock implements DocLock {
   readonly enabled = true;
-  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly local = new KeyedSerial();
   private warned = false;
 
   constructor(
@@ -33,14 +34,7 @@ export class RedisDocLock implements DocLock {
   ) {}
 
   run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.chains.get(key) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(() => this.withRedisLock(key, fn));
-    const tail = next.catch(() => undefined);
-    this.chains.set(key, tail);
-    void tail.then(() => {
-      if (this.chains.get(key) === tail) this.chains.delete(key);
-    });
-    return next;
+    return this.local.run(key, () => this.withRedisLock(key, fn));
   }
 
   private async withRedisLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
