@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import { Checkpoint, Conversation, Customer, Message, Workspace, type MessageDoc, type Role } from '../db/models.js';
 import { CaptureValidationError, QueueUnavailableError } from '../errors.js';
 import { checkpointKey, identityKey, messageKey, workspaceKey } from './keys.js';
-import { chooseConversation, conversationInsertFields, customerInsertFields, customerSetFields, firstLine, newMessageDocument } from './documents.js';
+import { answeredBeforeOwner, chooseConversation, conversationInsertFields, customerInsertFields, customerSetFields, firstLine, newMessageDocument } from './documents.js';
 import type { CapturedMessage } from './types.js';
 import { validateCapturedMessage } from './validate.js';
 import { redactSecrets } from './redact.js';
@@ -248,15 +248,10 @@ export class CaptureService {
         // The thread was opened by an agent or a bot, or its replies came before its root: the first customer owns it.
         await updateOneById(Conversation.collection as never, { _id: conversationId, customerId: null }, { $set: { customerId, firstLine: firstLine(msg.text), permalink: msg.permalink ?? null } });
         // Agents replied before this customer message was stored: their first reply after it answers it.
-        const agentAt = (conv.firstAgentMessageAt as Date | null | undefined) ?? null;
-        const started = conv.startedAt as Date;
-        if (agentAt !== null && agentAt.getTime() >= msg.ts.getTime() && conv.firstAgentReplyAt == null) {
-          await updateOneById(
-            Conversation.collection as never,
-            { _id: conversationId, firstAgentReplyAt: null },
-            { $set: { firstAgentReplyAt: agentAt, firstResponseMs: agentAt.getTime() - started.getTime(), ...(conv.status === 'open' ? { status: 'answered' } : {}) } },
-          );
-          if (conv.status === 'open') conv.status = 'answered';
+        const answered = answeredBeforeOwner(conv as never, msg.ts);
+        if (answered) {
+          await updateOneById(Conversation.collection as never, { _id: conversationId, firstAgentReplyAt: null }, { $set: answered });
+          if (answered.status) conv.status = answered.status;
         }
       }
       if (conv.status === 'resolved') {

@@ -125,3 +125,21 @@ export async function chooseConversation(
   });
   return recent ?? key;
 }
+
+/**
+ * When a customer message takes over a conversation its agents wrote in first (replies stored before their
+ * thread's root): the fields that mark it answered at the earliest agent message after the customer's, or null.
+ * Live capture and the importer apply the same rule.
+ */
+export function answeredBeforeOwner(
+  conv: { firstAgentMessageAt?: Date | null; firstAgentReplyAt?: Date | null; startedAt: Date; status?: string },
+  customerTs: Date,
+): { firstAgentReplyAt: Date; firstResponseMs: number; status?: 'answered' } | null {
+  const agentAt = conv.firstAgentMessageAt ?? null;
+  if (agentAt === null || agentAt.getTime() < customerTs.getTime() || conv.firstAgentReplyAt != null) return null;
+  return {
+    firstAgentReplyAt: agentAt,
+    firstResponseMs: agentAt.getTime() - conv.startedAt.getTime(),
+    ...(conv.status === 'open' ? { status: 'answered' as const } : {}),
+  };
+}

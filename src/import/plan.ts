@@ -3,7 +3,7 @@
 // fields from src/capture/documents.ts), in the same order, against an in-memory snapshot of what is
 // stored, and returns the writes to make in bulk. Edits and deletes are handed back to go through
 // CaptureService itself.
-import { chooseConversation, conversationInsertFields, customerInsertFields, customerSetFields, firstLine, newMessageDocument } from '../capture/documents.js';
+import { answeredBeforeOwner, chooseConversation, conversationInsertFields, customerInsertFields, customerSetFields, firstLine, newMessageDocument } from '../capture/documents.js';
 import { checkpointKey, identityKey, messageKey, workspaceKey } from '../capture/keys.js';
 import type { CapturedMessage } from '../capture/types.js';
 import { validateCapturedMessage } from '../capture/validate.js';
@@ -182,11 +182,8 @@ export async function planImport(ordered: ImportRecord[], snapshot: Snapshot, op
       if (conv.customerId == null && customerId !== null) {
         Object.assign(conv, { customerId, firstLine: firstLine(msg.text), permalink: msg.permalink ?? null });
         // As live capture: agents replied before this customer message was stored, the first reply after it answers it.
-        const agentAt = time(conv.firstAgentMessageAt);
-        if (agentAt !== null && agentAt >= msg.ts.getTime() && conv.firstAgentReplyAt == null) {
-          Object.assign(conv, { firstAgentReplyAt: conv.firstAgentMessageAt, firstResponseMs: agentAt - time(conv.startedAt)! });
-          if (conv.status === 'open') conv.status = 'answered';
-        }
+        const answered = answeredBeforeOwner(conv as never, msg.ts);
+        if (answered) Object.assign(conv, answered);
       }
       if (conv.status === 'resolved') Object.assign(conv, { status: 'open', resolvedAt: null });
     } else if (role === 'agent' && conv.customerId != null && conversationId !== key && msg.ts.getTime() >= time(conv.startedAt)!) {
