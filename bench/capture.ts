@@ -6,7 +6,7 @@ import mongoose from 'mongoose';
 import { Redis } from 'ioredis';
 import { CaptureService } from '../src/capture/capture.js';
 import { newMessageDocument } from '../src/capture/documents.js';
-import { identityKey, messageKey } from '../src/capture/keys.js';
+import { identityKey, messageKey } from '../src/domain/keys.js';
 import type { CapturedMessage } from '../src/capture/types.js';
 import { connectMongo, ensureIndexes } from '../src/db/connection.js';
 import { setupDocLocks } from '../src/db/doc-lock.js';

@@ -20,7 +20,7 @@ import os from 'node:os';
 import mongoose from 'mongoose';
 import { connectMongo } from '../src/db/connection.js';
 import { createLogger } from '../src/logger.js';
-import { nameKey, rollupKey } from '../src/capture/keys.js';
+import { nameKey, rollupKey } from '../src/domain/keys.js';
 import { computeContribution, safeKey, toIncObject } from '../src/counters/contribution.js';
 import { isoWeekKey } from '../src/time/week.js';
 import { labelFor } from '../src/nlp/sentiment.js';
@@ -32,7 +32,7 @@ import { buildCustomerSummary, customerHistory, lookupCustomer } from '../src/hi
 import { naiveCustomerSummary, naiveLookupCustomer } from '../src/history/naive.js';
 import { buildDigest } from '../src/digest/index.js';
 import { naiveDigest } from '../src/digest/naive.js';
-import { weekBounds, weekOf } from '../src/digest/week.js';
+import { weekBounds, weekOf } from '../src/time/week.js';
 import type { CustomerQuery } from '../src/history/types.js';
 
 function arg(name: string, dflt: number): number {

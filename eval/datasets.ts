@@ -1,7 +1,7 @@
 // Loads the public labelled sets from ../shared/data for evaluation (a dev tool; the product never reads them).
 import { readFileSync } from 'node:fs';
 import { parseBitextCsv } from '../src/nlp/training-data.js';
-import type { SentimentLabel } from '../src/db/models.js';
+import type { SentimentLabel } from '../src/domain/types.js';
 
 export const SHARED_DATA = new URL('../../shared/data/', import.meta.url);
 

@@ -8,7 +8,7 @@
 // - Throughput: messages per second on one core (this process), needs + sentiment, after a warm-up pass.
 import { writeFileSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { SentimentLabel } from '../src/db/models.js';
+import type { SentimentLabel } from '../src/domain/types.js';
 import natural from '../src/nlp/natural.js';
 import { readModelFile, DEFAULT_MODEL_PATH } from '../src/nlp/model-file.js';
 import { EnglishSentiment, taggerFromModel } from '../src/nlp/tagger.js';

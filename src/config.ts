@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { ConfigError } from './errors.js';
-import { DEFAULT_SURVEY_SETTINGS, type SurveySettings } from './feedback/types.js';
+import { DEFAULT_SURVEY_SETTINGS, type SurveySettings } from './domain/survey.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 

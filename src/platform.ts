@@ -1,5 +1,5 @@
 // The port every platform adapter implements. src/ depends on this interface, never on an adapter.
-import type { Platform } from './db/models.js';
+import type { Platform } from './domain/types.js';
 import type { CaptureService } from './capture/capture.js';
 import type { Digest } from './digest/types.js';
 import type { HttpServer } from './http/server.js';

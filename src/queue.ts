@@ -1,11 +1,12 @@
 // Queue names, typed job payloads and Redis connections for BullMQ.
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import { tagChunkJobId, tagJobId } from './capture/keys.js';
+import { tagChunkJobId, tagJobId } from './domain/keys.js';
 import { QueueUnavailableError } from './errors.js';
 import type { Logger } from './logger.js';
 import { retryDeferredSurveys, scheduleOrDefer, SURVEY_QUEUE, type SurveyJobData } from './feedback/schedule.js';
-import { DEFAULT_SURVEY_SETTINGS, type SurveyScheduler, type SurveySettings } from './feedback/types.js';
+import { type SurveyScheduler } from './feedback/types.js';
+import { DEFAULT_SURVEY_SETTINGS, type SurveySettings } from './domain/survey.js';
 
 export const QUEUE = {
   tag: 'tag',

@@ -5,7 +5,7 @@
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureService } from '../src/capture/capture.js';
-import { identityKey, messageKey } from '../src/capture/keys.js';
+import { identityKey, messageKey } from '../src/domain/keys.js';
 import { RUN_MAX_ENTRIES } from '../src/capture/recent.js';
 import type { CapturedMessage } from '../src/capture/types.js';
 import { Conversation, Message } from '../src/db/models.js';

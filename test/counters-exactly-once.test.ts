@@ -6,7 +6,7 @@
 // every counter document kept every operation id ever applied and grew with each message.)
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CaptureService } from '../src/capture/capture.js';
-import { rollupKey } from '../src/capture/keys.js';
+import { rollupKey } from '../src/domain/keys.js';
 import { MessageTagger } from '../src/counters/tag-message.js';
 import { Conversation, Customer, Message, WeeklyRollup } from '../src/db/models.js';
 import { loadTagger } from '../src/nlp/tagger.js';

@@ -6,7 +6,7 @@ import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDigest } from '../src/digest/index.js';
 import { naiveDigest } from '../src/digest/naive.js';
-import { weekBounds, weekOf } from '../src/digest/week.js';
+import { weekBounds, weekOf } from '../src/time/week.js';
 import { resolveConversation } from '../src/history/index.js';
 import { Workspace } from '../src/db/models.js';
 import type { Digest } from '../src/digest/types.js';

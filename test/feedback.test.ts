@@ -4,7 +4,7 @@
 // lowest-rated list and customer averages, fast equal to naive. The platform is a recording SurveyPort.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Conversation, Workspace } from '../src/db/models.js';
-import { messageKey } from '../src/capture/keys.js';
+import { messageKey } from '../src/domain/keys.js';
 import { buildDigest } from '../src/digest/index.js';
 import { naiveDigest } from '../src/digest/naive.js';
 import { buildCustomerSummary, resolveConversation } from '../src/history/index.js';

@@ -1,6 +1,6 @@
 // The foundation path end to end against FerretDB (or MONGO_URL) and Redis: capture → BullMQ → tag → counters.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageKey, rollupKey } from '../src/capture/keys.js';
+import { messageKey, rollupKey } from '../src/domain/keys.js';
 import { Conversation, Customer, Message, WeeklyRollup } from '../src/db/models.js';
 import { CaptureValidationError } from '../src/errors.js';
 import { startPipeline, slackMessage, type Pipeline } from './helpers/pipeline.js';

@@ -4,9 +4,8 @@
 // through discord.js's REST queue, which honours Discord's rate-limit headers and 429s.
 import { ChannelType, DiscordAPIError, RESTJSONErrorCodes, type AnyThreadChannel, type Client, type Guild, type GuildBasedChannel, type Message } from 'discord.js';
 import type { CaptureStatus } from '../../src/capture/capture.js';
-import { checkpointKey } from '../../src/capture/keys.js';
 import type { CapturedMessage } from '../../src/capture/types.js';
-import { Checkpoint } from '../../src/db/models.js';
+import { lastCapturedAt } from '../../src/capture/checkpoints.js';
 import { CaptureValidationError } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
 import type { CaptureSink } from './capture-buffer.js';
@@ -123,8 +122,8 @@ export class Backfiller {
   }
 
   private async since(guildId: string, channelId: string): Promise<Date> {
-    const cp = await Checkpoint.findById(checkpointKey('discord', guildId, channelId), { lastTs: 1 }).lean();
-    const floor = cp?.lastTs ? new Date(cp.lastTs.getTime() - this.opts.marginMs) : new Date(Date.now() - this.opts.initialDays * 86_400_000);
+    const lastTs = await lastCapturedAt('discord', guildId, channelId);
+    const floor = lastTs ? new Date(lastTs.getTime() - this.opts.marginMs) : new Date(Date.now() - this.opts.initialDays * 86_400_000);
     const low = this.lowWater.get(`${guildId}:${channelId}`);
     return low && low.getTime() < floor.getTime() ? low : floor;
   }

@@ -9,7 +9,7 @@ import {
   type Interaction,
 } from 'discord.js';
 import { buildDigest } from '../../src/digest/index.js';
-import { identityKey } from '../../src/capture/keys.js';
+import { identityKey } from '../../src/domain/keys.js';
 import { buildCustomerSummary, customerHistory, HistoryInputError, LinkError, linkCustomers, lookupCustomer, resolveConversation, unlinkIdentity } from '../../src/history/index.js';
 import type { CustomerQuery, CustomerRef, CustomerSummary, Scope } from '../../src/history/types.js';
 import type { Logger } from '../../src/logger.js';

@@ -1,7 +1,7 @@
 // Pure mapping of Discord messages (already reduced to plain facts by extract.ts) to CapturedMessage.
 // A thread or forum post is one conversation: channelId is its parent channel, threadId the thread's id.
 import type { CapturedAttachment, CapturedMessage, CaptureSource } from '../../src/capture/types.js';
-import type { Role } from '../../src/db/models.js';
+import type { Role } from '../../src/domain/types.js';
 
 /** Discord's epoch (2015-01-01) in ms; a snowflake's top 42 bits are ms since then. */
 export const DISCORD_EPOCH_MS = 1_420_070_400_000n;

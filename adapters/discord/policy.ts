@@ -1,6 +1,6 @@
 // Pure rules: which guilds and channels are captured, and who is an agent, a bot or a customer.
 // No discord.js here; callers pass ids.
-import type { Role } from '../../src/db/models.js';
+import type { Role } from '../../src/domain/types.js';
 
 export interface DiscordPolicy {
   /** Guilds served; empty = every guild the bot is in. */

@@ -11,8 +11,7 @@
 // for them (conversations.replies from the window's start). A restart after a short downtime so costs a
 // few history pages, not one call per known thread.
 import type { WebClient } from '@slack/web-api';
-import { checkpointKey } from '../../src/capture/keys.js';
-import { Checkpoint } from '../../src/db/models.js';
+import { lastCapturedAt } from '../../src/capture/checkpoints.js';
 import type { Logger } from '../../src/logger.js';
 import type { SlackCaptureHandler, WorkspaceIdentity } from './capture-handler.js';
 import { isSupportChannel, type SlackDirectory } from './directory.js';
@@ -97,13 +96,13 @@ export async function backfillChannel(workspace: WorkspaceIdentity, channelId: s
   const now = (opts.now ?? (() => new Date()))();
   const result: ChannelBackfill = { channelId, oldest: null, pages: 0, fetched: 0, stored: 0, duplicates: 0, ignored: 0, rejected: 0, threads: 0, knownThreads: 0 };
   try {
-    const cp = await Checkpoint.findById(checkpointKey('slack', workspace.teamId, channelId), { lastTs: 1 }).lean();
-    const from = cp?.lastTs ? new Date(cp.lastTs.getTime() - opts.lookbackMs) : opts.initialMs > 0 ? new Date(now.getTime() - opts.initialMs) : null;
+    const lastTs = await lastCapturedAt('slack', workspace.teamId, channelId);
+    const from = lastTs ? new Date(lastTs.getTime() - opts.lookbackMs) : opts.initialMs > 0 ? new Date(now.getTime() - opts.initialMs) : null;
     if (from === null) {
       log.info('no checkpoint yet and no initial backfill window: starting from now');
       return result;
     }
-    const since = cp?.lastTs ?? from;
+    const since = lastTs ?? from;
     const oldest = dateToSlackTs(from);
     result.oldest = oldest;
     const limit = opts.pageSize ?? 200;

@@ -4,7 +4,7 @@
 import type { App, RespondArguments, RespondFn } from '@slack/bolt';
 import { buildDigest } from '../../src/digest/index.js';
 import { buildCustomerSummary, customerHistory, HistoryInputError, LinkError, linkCustomers, lookupCustomer, resolveConversation, unlinkIdentity } from '../../src/history/index.js';
-import { identityKey } from '../../src/capture/keys.js';
+import { identityKey } from '../../src/domain/keys.js';
 import type { Scope } from '../../src/history/types.js';
 import type { Logger } from '../../src/logger.js';
 import type { SurveyScheduler } from '../../src/feedback/types.js';

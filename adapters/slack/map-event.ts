@@ -1,7 +1,7 @@
 // Pure mapping of Slack `message` events (and conversations.history/replies items) to the platform-neutral
 // CapturedMessage. No I/O: who the author is (profile, agent or not) is looked up by the caller and passed in.
 import type { CapturedAttachment, CapturedAuthor, CapturedMessage, CaptureKind, CaptureSource } from '../../src/capture/types.js';
-import type { Role } from '../../src/db/models.js';
+import type { Role } from '../../src/domain/types.js';
 import type { SlackFile, SlackMessage } from './payloads.js';
 
 /** Subtypes that carry something a customer or an agent said; every other subtype is noise (joins, topics, pins…). */

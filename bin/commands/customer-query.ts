@@ -1,6 +1,7 @@
 // Finds the customer an operator names on the command line: an email, a name, `platform:userId`, or a
 // customer id (`platform:workspaceId:userId`). An operator sees every workspace (or the one --workspace names).
-import { Customer, PLATFORMS, Workspace, type Platform } from '../../src/db/models.js';
+import { Customer, Workspace } from '../../src/db/models.js';
+import { PLATFORMS, type Platform } from '../../src/domain/types.js';
 import { lookupCustomer, type CustomerRef, type Scope } from '../../src/history/index.js';
 import { UsageError } from './context.js';
 

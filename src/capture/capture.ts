@@ -1,9 +1,10 @@
 // The one platform-neutral entry point for storing what an adapter (or an importer) saw. Idempotent: the
 // same event delivered again changes no document and adds no job.
 import type { Logger } from '../logger.js';
-import { Checkpoint, Conversation, Customer, Message, Workspace, type MessageDoc, type Role } from '../db/models.js';
+import { Checkpoint, Conversation, Customer, Message, Workspace, type MessageDoc } from '../db/models.js';
+import { type Role } from '../domain/types.js';
 import { CaptureValidationError, QueueUnavailableError } from '../errors.js';
-import { checkpointKey, identityKey, messageKey, workspaceKey } from './keys.js';
+import { checkpointKey, identityKey, messageKey, workspaceKey } from '../domain/keys.js';
 import { answeredBeforeOwner, chooseConversation, conversationInsertFields, customerInsertFields, customerSetFields, firstLine, newMessageDocument } from './documents.js';
 import type { CapturedMessage } from './types.js';
 import { validateCapturedMessage } from './validate.js';

@@ -1,7 +1,7 @@
 // Pure builders of the documents capture writes, shared by the live path (CaptureService) and the bulk
 // importer (src/import/), so both store exactly the same fields.
 import type { CapturedMessage } from './types.js';
-import { nameKey } from './keys.js';
+import { nameKey } from '../domain/keys.js';
 
 const FIRST_LINE_CHARS = 200;
 

@@ -13,7 +13,8 @@
 import { createHash } from 'node:crypto';
 import { declareCollection } from '../db/collections.js';
 import { withDocLock } from '../db/doc-lock.js';
-import { Conversation, type Platform } from '../db/models.js';
+import { Conversation } from '../db/models.js';
+import { type Platform } from '../domain/types.js';
 
 /** Entries kept per run document; older ones are pruned (and `from` moves past them). */
 export const RUN_MAX_ENTRIES = 64;

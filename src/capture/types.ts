@@ -1,5 +1,5 @@
 // The platform-neutral shape every adapter (and the importers) turn platform events into.
-import type { Platform, Role } from '../db/models.js';
+import type { Platform, Role } from '../domain/types.js';
 
 export type CaptureKind = 'new' | 'edit' | 'delete';
 export type CaptureSource = 'live' | 'backfill' | 'import';

@@ -1,5 +1,5 @@
 // Pure validation of a CapturedMessage: every problem is reported at once, nothing is fixed silently.
-import { PLATFORMS, ROLES } from '../db/models.js';
+import { PLATFORMS, ROLES } from '../domain/types.js';
 import { CaptureValidationError } from '../errors.js';
 import type { CapturedMessage } from './types.js';
 

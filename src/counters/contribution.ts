@@ -1,7 +1,7 @@
 // What one message adds to the counters of its conversation, its customer and its week (pure).
 // The tag job stores the contribution it applied on the message, so an edit or delete applies only the
 // difference and every counter stays the sum of the current versions of the messages behind it.
-import type { Role, SentimentLabel } from '../db/models.js';
+import type { Role, SentimentLabel } from '../domain/types.js';
 
 export type CounterTarget = 'conversation' | 'customer' | 'rollup';
 

@@ -2,14 +2,7 @@
 // CRUD, upserts, $inc/$set/$setOnInsert/$min/$max/$push/$addToSet, unique and compound indexes.
 import mongoose, { Schema, type InferSchemaType, type Model } from 'mongoose';
 
-export const PLATFORMS = ['slack', 'discord'] as const;
-export type Platform = (typeof PLATFORMS)[number];
-export const ROLES = ['customer', 'agent', 'bot'] as const;
-export type Role = (typeof ROLES)[number];
-export const SENTIMENT_LABELS = ['positive', 'neutral', 'negative'] as const;
-export type SentimentLabel = (typeof SENTIMENT_LABELS)[number];
-export const CONVERSATION_STATUSES = ['open', 'answered', 'resolved'] as const;
-export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
+import { CONVERSATION_STATUSES, PLATFORMS, ROLES, SENTIMENT_LABELS } from '../domain/types.js';
 
 /**
  * A safety cap on the operation ids a counter document holds. Every writer pulls its id again once the change

@@ -1,5 +1,5 @@
 // Builds the platform-neutral Digest from one week's facts and the week before (pure).
-import type { Platform, SentimentLabel } from '../db/models.js';
+import type { Platform, SentimentLabel } from '../domain/types.js';
 import type { ConversationBrief, CustomerRef } from '../history/types.js';
 import type { Digest } from './types.js';
 

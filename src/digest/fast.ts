@@ -2,7 +2,7 @@
 // the views of the handful of customers it lists (which hold their conversations' briefs), all read by `_id`
 // in small partitions (see ../history/store.ts). No message, conversation or customer record is read.
 import { WeeklyRollup } from '../db/models.js';
-import { rollupKey } from '../capture/keys.js';
+import { rollupKey } from '../domain/keys.js';
 import { briefOfWaitingDoc, toRef, trendOf, average } from '../history/assemble.js';
 import { dayWindows } from '../history/fast.js';
 import { readView } from '../history/members.js';
@@ -13,7 +13,7 @@ import type { ConversationBrief, Scope } from '../history/types.js';
 import { assembleDigest, emptyWeek, MAX_AT_RISK, MAX_UNANSWERED, UNANSWERED_AFTER_MS, type AtRiskCandidate, type WeekFacts } from './assemble.js';
 import { resolveDigestWeek, type DigestOptions } from './naive.js';
 import type { Digest } from './types.js';
-import { previousWeek, weekBounds } from './week.js';
+import { previousWeek, weekBounds } from '../time/week.js';
 import { fastDigestFeedback } from '../feedback/read.js';
 
 type Entries<T> = Record<string, T>;

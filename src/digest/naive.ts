@@ -1,7 +1,8 @@
 // The scan-everything digest: reads every message and conversation of the workspace in the two weeks.
 // Correct but slow on FerretDB; the benchmark's baseline and the tests' oracle for the fast path.
-import { Conversation, Customer, Message, Workspace, type SentimentLabel } from '../db/models.js';
-import { workspaceKey } from '../capture/keys.js';
+import { Conversation, Customer, Message, Workspace } from '../db/models.js';
+import { type SentimentLabel } from '../domain/types.js';
+import { workspaceKey } from '../domain/keys.js';
 import { labelFor } from '../nlp/sentiment.js';
 import { average, briefOfWaitingDoc, trendOf, toRef, waitingSince } from '../history/assemble.js';
 import type { ConversationBrief, Scope } from '../history/types.js';
@@ -9,7 +10,7 @@ import { validateScope } from '../history/scope.js';
 import { windowOf, dayKey } from '../history/windows.js';
 import { assembleDigest, emptyWeek, UNANSWERED_AFTER_MS, type AtRiskCandidate, type WeekFacts } from './assemble.js';
 import type { Digest } from './types.js';
-import { previousWeek, weekBounds, weekOf } from './week.js';
+import { previousWeek, weekBounds, weekOf } from '../time/week.js';
 import { naiveDigestFeedback } from '../feedback/read.js';
 
 export interface DigestOptions {

@@ -1,5 +1,5 @@
 // The platform-neutral weekly digest for team leads (rendered by each adapter).
-import type { Platform } from '../db/models.js';
+import type { Platform } from '../domain/types.js';
 import type { ConversationBrief, CustomerRef } from '../history/types.js';
 import type { DigestFeedback } from '../feedback/types.js';
 

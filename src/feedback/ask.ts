@@ -1,10 +1,10 @@
 // Asking a survey (the `survey` job's work): checks the conversation is still resolved in that round, claims
 // the survey (a unique `_id`: one worker wins), posts it through the platform's port, records it.
-import { messageKey } from '../capture/keys.js';
+import { messageKey } from '../domain/keys.js';
 import { withDocLock } from '../db/doc-lock.js';
 import { Conversation } from '../db/models.js';
-import { weekOf } from '../digest/week.js';
-import { workspaceTimeZone } from '../history/resolve.js';
+import { weekOf } from '../time/week.js';
+import { workspaceTimeZone } from '../workspace.js';
 import type { Logger } from '../logger.js';
 import { channelIncluded, surveySettings } from './settings.js';
 import { feedbackWeeks, feedbackWeekId, surveyId, surveys, type SurveyDoc } from './store.js';

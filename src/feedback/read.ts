@@ -1,6 +1,7 @@
 // Reads of the feedback figures: fast (documents kept at write time, by `_id`) and naive (scans of the
 // `surveys` collection: the benchmark's baseline and the tests' oracle). Both hand the same facts to figures.ts.
-import { Conversation, type Platform } from '../db/models.js';
+import { Conversation } from '../db/models.js';
+import { type Platform } from '../domain/types.js';
 import { customerFeedbackOf, digestFeedbackOf, lowestRated, weekFeedbackOf, type RatingFact } from './figures.js';
 import { feedbackCustomers, feedbackWeekId, feedbackWeeks, surveys } from './store.js';
 import type { CustomerFeedback, DigestFeedback, FeedbackComment, RatedConversation } from './types.js';

@@ -1,14 +1,15 @@
 // A customer's answer to a survey: a rating (1–5; a second click changes it) and an optional comment. Only the
 // conversation's customer (or an identity linked to it) may answer. The survey is found by its stored id and
 // the clicker is the platform's verified user id: nothing a client sends names the customer.
-import { identityKey, messageKey } from '../capture/keys.js';
+import { identityKey, messageKey } from '../domain/keys.js';
 import { newMessageDocument } from '../capture/documents.js';
 import { redactSecrets } from '../capture/redact.js';
 import type { TagEnqueuer } from '../capture/capture.js';
 import { withDocLock } from '../db/doc-lock.js';
-import { Conversation, Message, type Platform } from '../db/models.js';
+import { Conversation, Message } from '../db/models.js';
+import { type Platform } from '../domain/types.js';
 import { QueueUnavailableError } from '../errors.js';
-import { groupOf } from '../history/members.js';
+import { groupOf } from '../links/groups.js';
 import type { Logger } from '../logger.js';
 import { feedbackCustomers, feedbackWeekId, feedbackWeeks, SURVEY_ID, surveys, type SurveyDoc } from './store.js';
 import { MAX_COMMENT_CHARS, MAX_RATING, MIN_RATING } from './types.js';

@@ -1,7 +1,8 @@
 // Survey settings of a workspace: the env defaults (SURVEY_*) overridden by what is stored on the workspace.
-import { workspaceKey } from '../capture/keys.js';
+import { workspaceKey } from '../domain/keys.js';
 import { withDocLock } from '../db/doc-lock.js';
-import { Workspace, type Platform } from '../db/models.js';
+import { Workspace } from '../db/models.js';
+import { type Platform } from '../domain/types.js';
 import { DEFAULT_SURVEY_SETTINGS, type SurveySettings } from './types.js';
 
 export class SurveySettingsError extends Error {

@@ -8,7 +8,7 @@
 // - `feedback_customers/<customerId>`: `r.<surveyId>` = rating and `cm.<surveyId>` = { t, at, c } (comment).
 import { createHash } from 'node:crypto';
 import { declareCollection } from '../db/collections.js';
-import type { Platform } from '../db/models.js';
+import type { Platform } from '../domain/types.js';
 
 export type SurveyState = 'asking' | 'asked' | 'failed';
 

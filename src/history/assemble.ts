@@ -1,6 +1,6 @@
 // Builds the platform-neutral CustomerSummary from facts already read (pure: no I/O, the clock is passed in).
 // Both the fast path (counters kept at write time) and the naive scan produce these same facts.
-import type { ConversationStatus, Platform } from '../db/models.js';
+import type { ConversationStatus, Platform } from '../domain/types.js';
 import { labelFor } from '../nlp/sentiment.js';
 import type { ConversationBrief, CustomerRef, CustomerSummary, LinkedAccount, SentimentValue } from './types.js';
 

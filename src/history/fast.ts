@@ -2,7 +2,7 @@
 // (store.ts), and the number of reads is bounded by the customer's linked identities, never by history size:
 // a lookup key, then each candidate's view and group, then the customer's (and linked identities') views,
 // which hold its record's copy and its conversations with what the summary shows of them.
-import { identityKey, nameKey } from '../capture/keys.js';
+import { identityKey, nameKey } from '../domain/keys.js';
 import { addDay, assembleSummary, emptyDay, toRef, type ConversationDetail, type ConversationFacts, type DayFacts, type MemberFacts } from './assemble.js';
 import { lookupResult, MAX_CANDIDATES } from './lookup-result.js';
 import { groupOf, readMemberViews, readView, type RawCustomer, type ReadMemo } from './members.js';

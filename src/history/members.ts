@@ -1,6 +1,9 @@
 // Reads a customer and the other identities it is linked with (all by _id).
 import { Customer } from '../db/models.js';
-import { customerConversations, groups, membershipId, viewIds, views, type GroupDoc, type MembershipDoc } from './store.js';
+import { groupOf, once, type GroupDoc, type ReadMemo } from '../links/groups.js';
+import { customerConversations, viewIds, views } from './store.js';
+
+export { groupOf, type ReadMemo };
 
 export interface RawCustomer {
   _id: string;
@@ -21,31 +24,6 @@ export interface RawCustomer {
   channels?: Record<string, number>;
   /** Customer messages per UTC day, keyed `d_YYYYMMDD`: { m, ss, sc, n: { need: count } }. */
   days?: Record<string, { m?: number; ss?: number; sc?: number; n?: Record<string, number> }>;
-}
-
-/**
- * Reads shared within one request (customerHistory: the lookup's candidate reads and the summary's reads of the
- * same customer run together), keyed by what is read. Never kept beyond the request.
- */
-export type ReadMemo = Map<string, Promise<unknown>>;
-
-function once<T>(memo: ReadMemo | undefined, key: string, read: () => Promise<T>): Promise<T> {
-  if (!memo) return read();
-  let p = memo.get(key) as Promise<T> | undefined;
-  if (!p) memo.set(key, (p = read()));
-  return p;
-}
-
-/** Which linked customer (group) a customer belongs to; written only under the link lock (see link.ts). */
-export function groupOf(id: string, memo?: ReadMemo): Promise<GroupDoc | null> {
-  return once(memo, `g|${id}`, () => readGroupOf(id));
-}
-
-async function readGroupOf(id: string): Promise<GroupDoc | null> {
-  const m = (await groups().findOne({ _id: membershipId(id) })) as unknown as MembershipDoc | null;
-  if (!m?.groupId) return null;
-  const g = await groups().findOne({ _id: m.groupId });
-  return g && g.members.includes(id) ? g : null;
 }
 
 export async function readCustomer(id: string): Promise<RawCustomer | null> {

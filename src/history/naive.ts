@@ -2,7 +2,7 @@
 // filters. Correct but slow on FerretDB 1.x (every non-_id filter scans the collection). Kept as the baseline
 // the benchmark measures against and as the oracle tests compare the fast path with.
 import { Conversation, Customer, Message } from '../db/models.js';
-import { identityKey, nameKey } from '../capture/keys.js';
+import { identityKey, nameKey } from '../domain/keys.js';
 import { addDay, assembleSummary, emptyDay, toRef, type ConversationFacts, type ConversationDetail, type MemberFacts } from './assemble.js';
 import { groupOf, readMembers, type RawCustomer } from './members.js';
 import { rankCandidates } from './rank.js';

@@ -6,10 +6,11 @@
 // operation id), and each one re-reads its source inside the lock of the document it writes, so the last
 // writer always copies the newest state: concurrent jobs of one conversation cannot leave a stale copy.
 import { createHash } from 'node:crypto';
-import { Conversation, Customer, WeeklyRollup, type Platform } from '../db/models.js';
+import { Conversation, Customer, WeeklyRollup } from '../db/models.js';
+import { type Platform } from '../domain/types.js';
 import { docLock, withDocLock } from '../db/doc-lock.js';
 import { updateOneById } from '../db/by-id.js';
-import { nameKey, rollupKey } from '../capture/keys.js';
+import { nameKey, rollupKey } from '../domain/keys.js';
 import { safeKey } from '../counters/contribution.js';
 import { releaseOp, rollupInsertFields, type CountedMessage } from '../counters/tag-message.js';
 import { isoWeekKey } from '../time/week.js';

@@ -1,5 +1,5 @@
 // Ranks name matches (pure): exact name, then the name starting with the query, then a word of it, then anywhere.
-import { nameKey } from '../capture/keys.js';
+import { nameKey } from '../domain/keys.js';
 
 export interface NameCandidate {
   id: string;

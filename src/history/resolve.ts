@@ -1,7 +1,7 @@
 // Conversation status changes made here: resolving by an agent (✅ reaction or `/resolve`) and after a
 // quiet period. A customer message reopens a resolved conversation (capture does that).
-import { Conversation, Message, Workspace } from '../db/models.js';
-import { messageKey, workspaceKey } from '../capture/keys.js';
+import { Conversation, Message } from '../db/models.js';
+import { messageKey } from '../domain/keys.js';
 import { withDocLock } from '../db/doc-lock.js';
 import { updateOneById } from '../db/by-id.js';
 import type { Logger } from '../logger.js';
@@ -104,10 +104,4 @@ export async function resolveQuietConversations(opts: { days: number; now?: Date
   }
   if (resolved > 0) opts.log?.info({ resolved, days: opts.days }, 'resolved quiet conversations');
   return { resolved };
-}
-
-/** The zone a workspace's weeks are counted in. */
-export async function workspaceTimeZone(scope: Scope, fallback: string): Promise<string> {
-  const ws = await Workspace.findById(workspaceKey(scope.platform, scope.workspaceId), { timeZone: 1 }).lean();
-  return ws?.timeZone ?? fallback;
 }

@@ -1,6 +1,6 @@
 // Who may see which customer. A workspace sees its own customers; a linked customer (a group of identities)
 // is visible from every workspace one of its identities belongs to.
-import type { Platform } from '../db/models.js';
+import type { Platform } from '../domain/types.js';
 import type { Scope } from './types.js';
 
 export function scopeKey(s: { platform: Platform; workspaceId: string }): string {

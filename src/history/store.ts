@@ -5,25 +5,8 @@
 // that server the read models can be split into READ_MODEL_PARTITIONS collections by a hash of the document id
 // (`customer_conversations_p017`, …), so a lookup scans 1/partitions of the data; elsewhere they stay whole.
 import type { Collection, Document } from 'mongodb';
-import { declareCollection, declareCollections, namedCollection } from '../db/collections.js';
-
-export interface GroupDoc {
-  _id: string;
-  /** Customer ids (one per identity) of the linked customer. */
-  members: string[];
-  /** `platform:workspaceId` of every member: the workspaces that may see it. */
-  scopes: string[];
-  updatedAt: Date;
-}
-
-/** `m|<customerId>`: the group a customer is in, and whether it opted out of automatic linking (after an unlink). */
-export interface MembershipDoc {
-  _id: string;
-  groupId: string | null;
-  noAutoLink: boolean;
-}
-
-export const membershipId = (customerId: string): string => `m|${customerId}`;
+import { declareCollections, namedCollection } from '../db/collections.js';
+export { groups, membershipId, type GroupDoc, type MembershipDoc } from '../links/groups.js';
 
 /** Lookup keys: `e|<email>` (global, for lookup and automatic linking) and `n|<scope>|<name prefix>` → customer ids. */
 export interface KeyDoc {
@@ -79,8 +62,6 @@ export function partitionNames(base: string, count = partitions): string[] {
 export const PARTITIONED = ['customer_conversations', 'history_sets', 'customer_keys', 'history_views', 'history_briefs'] as const;
 declareCollections(() => PARTITIONED.flatMap((base) => partitionNames(base)));
 
-/** Group documents (`g|…`) and membership documents (`m|…`). */
-export const groups = declareCollection<GroupDoc>('customer_groups');
 /** The partition holding lookup key `id`. */
 export const lookupKeys = (id: string): Collection<KeyDoc> => collection<KeyDoc>(partitionName('customer_keys', id));
 /** The partition holding customer `customerId`'s conversation list: `c`, the conversations it owns keyed by conversation (see projection.ts). */

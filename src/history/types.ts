@@ -1,5 +1,5 @@
 // The platform-neutral customer summary that `/history` shows (rendered by each adapter).
-import type { ConversationStatus, Platform, SentimentLabel } from '../db/models.js';
+import type { ConversationStatus, Platform, SentimentLabel } from '../domain/types.js';
 import type { CustomerFeedback } from '../feedback/types.js';
 
 /** Whose data a request may see: one Slack workspace or one Discord guild. */

@@ -1,19 +1,12 @@
 // Rolling day windows for customer summaries (pure). Days are UTC calendar days, keyed `d_YYYYMMDD`:
 // "last 30 days" is today and the 29 days before it; "the 90 before" are the 90 days before those.
-export const DAY_MS = 86_400_000;
+import { DAY_MS, dayKey, startOfUtcDay } from '../time/day.js';
+
+export { DAY_MS, dayKey, startOfUtcDay };
 export const RECENT_DAYS = 30;
 export const PREVIOUS_DAYS = 90;
 /** Day buckets older than this are no longer read (and may be trimmed). */
 export const KEPT_DAYS = RECENT_DAYS + PREVIOUS_DAYS;
-
-export function dayKey(instant: Date): string {
-  const iso = instant.toISOString();
-  return `d_${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}`;
-}
-
-export function startOfUtcDay(instant: Date): number {
-  return Math.floor(instant.getTime() / DAY_MS) * DAY_MS;
-}
 
 /** Start (inclusive) of the last-30-days window and of the 90 days before it, as epoch ms. */
 export function windowStarts(now: Date): { recent: number; previous: number } {

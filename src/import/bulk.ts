@@ -6,7 +6,7 @@
 // withDocLock, like every write of the live path; new documents are inserted (a concurrent insert of the
 // same id by live capture shows up as a duplicate key and is folded in with the live path's update).
 import type { Collection } from 'mongoose';
-import { identityKey } from '../capture/keys.js';
+import { identityKey } from '../domain/keys.js';
 import { withDocLock } from '../db/doc-lock.js';
 import { Checkpoint, Conversation, Customer, Message, Workspace } from '../db/models.js';
 import { forgetRuns } from '../capture/recent.js';

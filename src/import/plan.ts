@@ -4,7 +4,7 @@
 // stored, and returns the writes to make in bulk. Edits and deletes are handed back to go through
 // CaptureService itself.
 import { answeredBeforeOwner, chooseConversation, conversationInsertFields, customerInsertFields, customerSetFields, firstLine, newMessageDocument } from '../capture/documents.js';
-import { checkpointKey, identityKey, messageKey, workspaceKey } from '../capture/keys.js';
+import { checkpointKey, identityKey, messageKey, workspaceKey } from '../domain/keys.js';
 import type { CapturedMessage } from '../capture/types.js';
 import { validateCapturedMessage } from '../capture/validate.js';
 import { CaptureValidationError } from '../errors.js';

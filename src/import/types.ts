@@ -1,5 +1,5 @@
 // What the export readers produce and the import reports (pure types).
-import type { Platform } from '../db/models.js';
+import type { Platform } from '../domain/types.js';
 import type { CapturedMessage } from '../capture/types.js';
 
 /** One message read from an export, with where it came from (for error reports). */

@@ -1,6 +1,6 @@
 // A conversation's sentiment from its customer's messages, and its direction: how the customer's last messages
 // compare with the first ones (pure). Untagged messages (other languages without a lexicon) do not count.
-import type { SentimentLabel } from '../db/models.js';
+import type { SentimentLabel } from '../domain/types.js';
 import { labelFor } from './sentiment.js';
 
 export interface ScoredMessage {

@@ -4,7 +4,7 @@
 // sentiment), emoticons, case and punctuation (shouting and "!!!" change sentiment).
 // Dropped: mentions of users, roles and channels, URLs and e-mail addresses, code (inline and blocks), quoted
 // replies (someone else's words), Slack/Discord timestamps and slash-command mentions, formatting marks.
-import type { Platform } from '../db/models.js';
+import type { Platform } from '../domain/types.js';
 
 const HTML_ENTITIES: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&amp;': '&', '&quot;': '"', '&#39;': "'" };
 

@@ -6,7 +6,7 @@
 // message, "!!!" and "??". The sum becomes a compound score in [-1, 1]. A trained linear layer (from the model
 // file) then adds learned per-stem weights and re-weights the rule features.
 // Other languages: natural's own lexicon for that language (AFINN, Senticon or Pattern) and its analyser.
-import type { SentimentLabel } from '../db/models.js';
+import type { SentimentLabel } from '../domain/types.js';
 import { emojiValence, emoticonValence, shortcodeValence } from './emoji.js';
 import natural from './natural.js';
 import type { Token } from './tokens.js';

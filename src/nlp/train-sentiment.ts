@@ -2,7 +2,7 @@
 // whose per-stem log-odds become evidence added to the rule score; how much evidence, and the class cut-offs,
 // are chosen on a held-out part of the training rows (pure but CPU).
 import { createHash } from 'node:crypto';
-import type { SentimentLabel } from '../db/models.js';
+import type { SentimentLabel } from '../domain/types.js';
 import { FeatureExtractor } from './features.js';
 import natural from './natural.js';
 import { normalizeChatText } from './normalize.js';

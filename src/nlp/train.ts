@@ -5,7 +5,7 @@ import { MODEL_FORMAT, modelVersion, type ModelFile } from './model-file.js';
 import { trainNeeds, type NeedsTrainingOptions } from './train-needs.js';
 import { trainSentiment, type SentimentExample } from './train-sentiment.js';
 import { loadTrainingData } from './training-data.js';
-import type { SentimentLabel } from '../db/models.js';
+import type { SentimentLabel } from '../domain/types.js';
 
 export const DEFAULT_NEEDS_DIR = new URL('../../data/needs/', import.meta.url);
 export const DEFAULT_SENTIMENT_FILE = new URL('../../data/sentiment/vader-train.tsv', import.meta.url);

@@ -1,4 +1,4 @@
-import type { Platform, Role, SentimentLabel } from '../db/models.js';
+import type { Platform, Role, SentimentLabel } from '../domain/types.js';
 
 export interface NeedScore {
   need: string;

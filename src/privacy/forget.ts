@@ -7,16 +7,17 @@
 // Shared by the CLI (`support-history forget`) and the chat commands (`/customer forget`). Safe to run again
 // after a failure part-way: the customer, conversations and messages are deleted last, and every counter
 // change carries an operation id the target remembers.
-import { tagJobId } from '../capture/keys.js';
+import { tagJobId } from '../domain/keys.js';
 import { safeKey, type Contribution } from '../counters/contribution.js';
 import { withDocLock } from '../db/doc-lock.js';
-import { Conversation, Customer, Message, OPS_MEMORY, WeeklyRollup, type Platform } from '../db/models.js';
+import { Conversation, Customer, Message, OPS_MEMORY, WeeklyRollup } from '../db/models.js';
+import { type Platform } from '../domain/types.js';
 import { forgetGroupMember } from '../history/link.js';
 import { readCustomer } from '../history/members.js';
 import { activityOpId, dropWaiting, firstId, flipOpId, keyIds, PREFIX_CHARS, removeNegative, removeReply, setIds, shardOf, syncConversation, type FirstDoc } from '../history/projection.js';
 import { scopeKey } from '../history/scope.js';
 import { briefs, customerConversations, lookupKeys, sets, viewIds, views } from '../history/store.js';
-import { nameKey } from '../capture/keys.js';
+import { nameKey } from '../domain/keys.js';
 import { forgetRuns } from '../capture/recent.js';
 import { retireMessage } from '../retention/retention.js';
 import { isoWeekKey } from '../time/week.js';

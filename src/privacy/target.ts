@@ -1,7 +1,7 @@
 // The customer a data-rights command (`/customer forget`, `/customer export`) names. From a chat platform a
 // workspace acts only on its own identities: a customer linked from another workspace is visible to
 // /history there, but only that workspace (or an operator with the CLI) may export or erase it.
-import { identityKey } from '../capture/keys.js';
+import { identityKey } from '../domain/keys.js';
 import { lookupCustomer } from '../history/index.js';
 import { readCustomer } from '../history/members.js';
 import { scopeKey, validateScope } from '../history/scope.js';

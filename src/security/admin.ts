@@ -3,7 +3,7 @@
 // DISCORD_ADMIN_USERS); with none configured nobody may, and operators use the CLI. Pure checks plus a
 // wrapper the adapters put around the forget function, which also writes the audit line.
 import type { Config } from '../config.js';
-import type { Platform } from '../db/models.js';
+import type { Platform } from '../domain/types.js';
 import type { Logger } from '../logger.js';
 
 export interface Actor {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers, type WorkerHandle } from '../../jobs/worker.js';
-import { tagJobId } from '../../src/capture/keys.js';
+import { tagJobId } from '../../src/domain/keys.js';
 import { Conversation, Customer, Message, WeeklyRollup } from '../../src/db/models.js';
 import type { Tagger, TagInput, TagResult } from '../../src/nlp/types.js';
 import { QUEUE, workerConnection } from '../../src/queue.js';

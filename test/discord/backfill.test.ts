@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackfillStats } from '../../adapters/discord/backfill.js';
-import { messageKey, tagJobId } from '../../src/capture/keys.js';
+import { messageKey, tagJobId } from '../../src/domain/keys.js';
 import { Message } from '../../src/db/models.js';
 import { IDS, startDiscordFixture, USERS, type DiscordFixture } from '../fakes/discord-fixture.js';
 import type { FakeMessage } from '../fakes/discord-world.js';

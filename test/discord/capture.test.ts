@@ -1,6 +1,6 @@
 // The real discord.js client against the loopback fake: gateway events → capture → MongoDB.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageKey } from '../../src/capture/keys.js';
+import { messageKey } from '../../src/domain/keys.js';
 import { Conversation, Message } from '../../src/db/models.js';
 import { IDS, startDiscordFixture, TOKEN, USERS, type DiscordFixture } from '../fakes/discord-fixture.js';
 

@@ -1,7 +1,7 @@
 // Slash commands through the real client: registration, /history by member and by query, autocomplete,
 // unknown customer, non-agents refused, /digest. Replies are ephemeral and mention nobody.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageKey } from '../../src/capture/keys.js';
+import { messageKey } from '../../src/domain/keys.js';
 import { checkMessageLimits } from '../fakes/discord-rest.js';
 import { IDS, startDiscordFixture, USERS, type DiscordFixture } from '../fakes/discord-fixture.js';
 import type { FakeUser } from '../fakes/discord-world.js';

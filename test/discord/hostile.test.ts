@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wellFormed } from '../../adapters/discord/mapper.js';
 import { renderDigest, renderSummary } from '../../adapters/discord/render.js';
 import { safeText, truncate } from '../../adapters/discord/text.js';
-import { messageKey } from '../../src/capture/keys.js';
+import { messageKey } from '../../src/domain/keys.js';
 import { Message } from '../../src/db/models.js';
 import type { Digest } from '../../src/digest/types.js';
 import type { ConversationBrief, CustomerSummary } from '../../src/history/types.js';

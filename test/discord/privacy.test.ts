@@ -3,7 +3,7 @@
 // forget is for admins only, asks for confirmation with a button, re-checks the click, and never reaches
 // another server's customer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageKey } from '../../src/capture/keys.js';
+import { messageKey } from '../../src/domain/keys.js';
 import { Customer, Message } from '../../src/db/models.js';
 import { FORGET_BUTTON, FORGET_CANCEL_BUTTON, NOT_ADMIN } from '../../adapters/discord/privacy.js';
 import { IDS, startDiscordFixture, USERS, type DiscordFixture } from '../fakes/discord-fixture.js';

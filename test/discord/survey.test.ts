@@ -2,7 +2,7 @@
 // gateway), the real survey worker (BullMQ) and the real tag worker.
 import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageKey } from '../../src/capture/keys.js';
+import { messageKey } from '../../src/domain/keys.js';
 import { Conversation, Message } from '../../src/db/models.js';
 import { buildDigest } from '../../src/digest/index.js';
 import { naiveDigest } from '../../src/digest/naive.js';

@@ -3,7 +3,7 @@
 // not move when the NLP model is retrained.
 import { QueueEvents } from 'bullmq';
 import { CaptureService } from '../../src/capture/capture.js';
-import { messageKey, tagJobId } from '../../src/capture/keys.js';
+import { messageKey, tagJobId } from '../../src/domain/keys.js';
 import type { CapturedMessage } from '../../src/capture/types.js';
 import type { Tagger, TagResult } from '../../src/nlp/types.js';
 import { QUEUE, Queues, workerConnection } from '../../src/queue.js';

@@ -1,7 +1,7 @@
 // The real capture → BullMQ → worker pipeline for a test file, on its own database and queue prefix.
 import { QueueEvents } from 'bullmq';
 import { CaptureService } from '../../src/capture/capture.js';
-import { tagJobId } from '../../src/capture/keys.js';
+import { tagJobId } from '../../src/domain/keys.js';
 import type { CapturedMessage } from '../../src/capture/types.js';
 import { loadTagger } from '../../src/nlp/tagger.js';
 import type { Tagger } from '../../src/nlp/types.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync, strToU8 } from 'fflate';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { messageKey, tagJobId } from '../../src/capture/keys.js';
+import { messageKey, tagJobId } from '../../src/domain/keys.js';
 import { Conversation, Customer, Message } from '../../src/db/models.js';
 import { readDiscordExport } from '../../src/import/discord-export.js';
 import { readSlackExport } from '../../src/import/slack-export.js';

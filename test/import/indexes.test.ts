@@ -5,7 +5,7 @@
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndexes, keptOnFerretdb, serverInfo } from '../../src/db/connection.js';
-import { messageKey } from '../../src/capture/keys.js';
+import { messageKey } from '../../src/domain/keys.js';
 import { ALL_MODELS, Message } from '../../src/db/models.js';
 import { cleanupTestEnv, connectTestDb, testEnv, type TestEnv } from '../helpers/env.js';
 

@@ -4,7 +4,7 @@
 // imported messages, and a later expansion duplicates nothing.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTagChunkProcessor } from '../../jobs/tag.js';
-import { tagChunkJobId, tagJobId } from '../../src/capture/keys.js';
+import { tagChunkJobId, tagJobId } from '../../src/domain/keys.js';
 import { sweepUntagged } from '../../src/counters/sweep.js';
 import { Message } from '../../src/db/models.js';
 import { runImport } from '../../src/import/run.js';

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageKey } from '../../src/capture/keys.js';
+import { messageKey } from '../../src/domain/keys.js';
 import { Message } from '../../src/db/models.js';
 import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
 import { FakeSlackApi, slackSignature, slackTs } from '../fakes/slack-api.js';

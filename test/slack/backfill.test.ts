@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { checkpointKey, messageKey } from '../../src/capture/keys.js';
+import { checkpointKey, messageKey } from '../../src/domain/keys.js';
 import { Checkpoint, Conversation, Message } from '../../src/db/models.js';
 import { slackTsToDate } from '../../adapters/slack/map-event.js';
 import { slackTs, type FakeMessage } from '../fakes/slack-api.js';

@@ -1,7 +1,7 @@
 // /history and /digest through signed HTTP into the real Bolt app: acknowledged at once, answered through
 // response_url (recorded by the loopback fake), ephemeral, agents only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageKey } from '../../src/capture/keys.js';
+import { messageKey } from '../../src/domain/keys.js';
 import { REFUSAL } from '../../adapters/slack/commands.js';
 import { slackTs } from '../fakes/slack-api.js';
 import { SUPPORT, TEAM, startSlackHarness, type SlackHarness } from './harness.js';

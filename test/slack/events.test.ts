@@ -2,7 +2,7 @@
 // loopback fake Web API; stored through the real capture pipeline on FerretDB/MongoDB.
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageKey } from '../../src/capture/keys.js';
+import { messageKey } from '../../src/domain/keys.js';
 import { connectMongo } from '../../src/db/connection.js';
 import { Conversation, Customer, Message } from '../../src/db/models.js';
 import { slackTs } from '../fakes/slack-api.js';

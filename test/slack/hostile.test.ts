@@ -1,7 +1,7 @@
 // Hostile customer text: stored as sent, shown back harmless (no @channel/@here/user pings, no disguised
 // links) and cut inside Block Kit's limits so Slack never rejects the answer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageKey } from '../../src/capture/keys.js';
+import { messageKey } from '../../src/domain/keys.js';
 import { Message } from '../../src/db/models.js';
 import { LIMITS, mrkdwnText, wellFormed } from '../../adapters/slack/blockkit.js';
 import { renderCustomerSummary } from '../../adapters/slack/render-history.js';

@@ -1,7 +1,7 @@
 // /customer link|unlink, /resolve and the ✅ reaction, through signed HTTP into the real Bolt app.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageKey } from '../../src/capture/keys.js';
+import { messageKey } from '../../src/domain/keys.js';
 import { Conversation, Message } from '../../src/db/models.js';
 import { REFUSAL } from '../../adapters/slack/commands.js';
 import { slackTs } from '../fakes/slack-api.js';

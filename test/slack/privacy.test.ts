@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'node:querystring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageKey } from '../../src/capture/keys.js';
+import { messageKey } from '../../src/domain/keys.js';
 import { Customer, Message } from '../../src/db/models.js';
 import { REFUSAL } from '../../adapters/slack/commands.js';
 import { FORGET_CANCEL, FORGET_CONFIRM, NOT_ADMIN } from '../../adapters/slack/privacy.js';

@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageKey } from '../../src/capture/keys.js';
+import { messageKey } from '../../src/domain/keys.js';
 import { connectMongo } from '../../src/db/connection.js';
 import { Message } from '../../src/db/models.js';
 import { createLogger } from '../../src/logger.js';

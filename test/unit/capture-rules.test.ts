@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeContribution, contributionDelta, toIncObject } from '../../src/counters/contribution.js';
-import { messageKey, nameKey, tagJobId } from '../../src/capture/keys.js';
+import { messageKey, nameKey, tagJobId } from '../../src/domain/keys.js';
 import { validateCapturedMessage } from '../../src/capture/validate.js';
 import { isoWeekKey } from '../../src/time/week.js';
 

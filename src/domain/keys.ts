@@ -1,6 +1,6 @@
 // Deterministic keys: the same platform event always maps to the same documents and the same job.
 import { createHash } from 'node:crypto';
-import type { Platform } from '../db/models.js';
+import type { Platform } from './types.js';
 
 export function messageKey(platform: Platform, workspaceId: string, channelId: string, messageId: string): string {
   return `${platform}:${workspaceId}:${channelId}:${messageId}`;
