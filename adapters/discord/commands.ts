@@ -1,6 +1,9 @@
 // Pure slash-command definitions (the JSON body of PUT /applications/{app}/…/commands).
 import { ApplicationCommandOptionType, ApplicationCommandType, InteractionContextType, PermissionFlagsBits, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
 
+/** How a slash command ended, for the commands metric. */
+export type CommandOutcome = 'answered' | 'refused' | 'not-found' | 'ambiguous' | 'invalid' | 'failed';
+
 /**
  * Hidden from members without Manage Messages until a server admin changes it under Server Settings →
  * Integrations; the handler checks the agent roles again at run time either way.

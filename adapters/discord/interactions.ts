@@ -14,7 +14,9 @@ import { buildCustomerSummary, customerHistory, HistoryInputError, LinkError, li
 import type { CustomerQuery, CustomerRef, CustomerSummary, Scope } from '../../src/history/types.js';
 import type { Logger } from '../../src/logger.js';
 import type { SurveyScheduler } from '../../src/feedback/types.js';
-import { CUSTOMER_OPTIONS, parseCustomerToken, type CustomerToken } from './commands.js';
+import { CUSTOMER_OPTIONS, parseCustomerToken, type CommandOutcome, type CustomerToken } from './commands.js';
+
+export type { CommandOutcome };
 import { PrivacyError } from '../../src/privacy/target.js';
 import { DiscordPrivacy, isPrivacyButton, type DiscordPrivacyOptions } from './privacy.js';
 import { channelInScope, isAgent, guildInScope, type DiscordPolicy } from './policy.js';
@@ -33,8 +35,6 @@ export interface CommandOptions {
   /** Schedules the satisfaction survey of a conversation resolved here. */
   survey?: SurveyScheduler;
 }
-
-export type CommandOutcome = 'answered' | 'refused' | 'not-found' | 'ambiguous' | 'invalid' | 'failed';
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const NO_MENTIONS = { parse: [] as [] };

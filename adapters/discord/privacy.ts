@@ -10,7 +10,7 @@ import { customerHistory, exportJson } from '../../src/privacy/export.js';
 import { forgetCustomer, forgetPreview, type TagJobRemover } from '../../src/privacy/forget.js';
 import { ownCustomer, PrivacyError, type CustomerRefInput, type OwnCustomer } from '../../src/privacy/target.js';
 import { asAdmin, isAdmin, NotAdminError, type Actor } from '../../src/security/admin.js';
-import type { CommandOutcome } from './interactions.js';
+import type { CommandOutcome } from './commands.js';
 import { notice, type Embed } from './render.js';
 import { safeLine } from './text.js';
 
