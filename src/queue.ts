@@ -33,8 +33,8 @@ export type MaintenanceJobName = 'sweep-untagged' | 'resolve-quiet' | 'retention
 export const TAG_JOB_OPTIONS: JobsOptions = {
   attempts: 10,
   backoff: { type: 'exponential', delay: 1_000 },
-  // Completed jobs are kept a day so a redelivered event finds its job and adds none; the processor is
-  // idempotent past that window too.
+  // Completed jobs are kept a day for inspection. They do not hold their id against new work: enqueuing a
+  // job whose id a finished job holds replaces that job (Queues.addFresh); the processor is idempotent.
   removeOnComplete: { age: 24 * 3600, count: 100_000 },
   // Failed jobs stay two weeks for inspection.
   removeOnFail: { age: 14 * 24 * 3600 },
@@ -96,10 +96,13 @@ export class Queues implements SurveyScheduler {
     for (const q of [this.tag, this.tagChunk, this.maintenance, this.survey]) q.on('error', (err) => this.log.warn({ err: err.message, queue: q.name }, 'queue error'));
   }
 
-  /** Enqueues the tag job for one revision of a message; the job id makes it single. */
+  /**
+   * Enqueues the tag job for one revision of a message. Its id makes it single while it waits or runs (a
+   * redelivered event adds nothing); once it has finished, enqueuing it again runs it again (addFresh).
+   */
   async enqueueTag(messageKey: string, rev: number): Promise<void> {
     try {
-      await this.tag.add('tag', { messageKey, rev }, { jobId: tagJobId(messageKey, rev) });
+      await this.addFresh(this.tag, [{ name: 'tag', data: { messageKey, rev }, opts: { jobId: tagJobId(messageKey, rev) } }]);
     } catch (err) {
       throw new QueueUnavailableError(`could not enqueue tag job for ${messageKey}: ${(err as Error).message}`, { cause: err });
     }
@@ -108,12 +111,12 @@ export class Queues implements SurveyScheduler {
   /**
    * Enqueues the tag jobs of many messages as one job, which the worker expands (`expandTagChunk`): one
    * Redis write per chunk instead of one job per message on the importer's path. The job id comes from the
-   * chunk's keys, so enqueuing the same chunk again adds nothing.
+   * chunk's keys, so enqueuing the same chunk again while it waits adds nothing.
    */
   async enqueueTagChunk(items: TagJobData[]): Promise<void> {
     if (items.length === 0) return;
     try {
-      await this.tagChunk.add('tag-chunk', { items }, { jobId: tagChunkJobId(items) });
+      await this.addFresh(this.tagChunk, [{ name: 'tag-chunk', data: { items }, opts: { jobId: tagChunkJobId(items) } }]);
     } catch (err) {
       throw new QueueUnavailableError(`could not enqueue the tag jobs of ${items.length} messages: ${(err as Error).message}`, { cause: err });
     }
@@ -121,17 +124,40 @@ export class Queues implements SurveyScheduler {
 
   /**
    * Adds the `tag` job of each item, with the id live capture and the sweeper use (`tagJobId`): a job that
-   * exists already is left as it is, so expanding a chunk twice, or after the sweeper, adds nothing.
+   * is waiting or running already is left as it is, so expanding a chunk twice, or after the sweeper, adds nothing.
    */
   async expandTagChunk(items: TagJobData[]): Promise<number> {
     if (items.length === 0) return 0;
-    await this.tag.addBulk(items.map((i) => ({ name: 'tag', data: { messageKey: i.messageKey, rev: i.rev }, opts: { jobId: tagJobId(i.messageKey, i.rev) } })));
+    await this.addFresh(this.tag, items.map((i) => ({ name: 'tag', data: { messageKey: i.messageKey, rev: i.rev }, opts: { jobId: tagJobId(i.messageKey, i.rev) } })));
     return items.length;
   }
 
   /**
+   * Adds jobs under deterministic ids. BullMQ ignores an add whose id exists in any state, which keeps a job
+   * single while it waits, is delayed or runs: a duplicate delivery never tags twice. But a *completed* job
+   * would swallow the same work enqueued again, silently, for as long as it is kept (a day): the database
+   * replaced under the same Redis (the quick start run twice), a customer forgotten and captured again. So the
+   * ids held by completed jobs are freed first (one pipelined round trip; a removal only where one is). A
+   * failed job keeps its id for inspection: the untagged sweep retries it (requeueTag), and catches the rare
+   * job that completes between this check and the add.
+   */
+  private async addFresh<T>(queue: Queue<T>, jobs: Array<{ name: string; data: T; opts: JobsOptions & { jobId: string } }>): Promise<void> {
+    const pipeline = this.connection.pipeline();
+    for (const j of jobs) pipeline.zscore(queue.keys.completed!, j.opts.jobId);
+    const replies = (await pipeline.exec()) ?? [];
+    for (let i = 0; i < jobs.length; i++) {
+      const [err, score] = replies[i] ?? [null, null];
+      if (err) throw err;
+      if (score != null) await queue.remove(jobs[i]!.opts.jobId);
+    }
+    if (jobs.length === 1) await queue.add(jobs[0]!.name as never, jobs[0]!.data as never, jobs[0]!.opts);
+    else await queue.addBulk(jobs as never);
+  }
+
+  /**
    * For the sweeper: enqueues the tag job, or retries it when a job of that id failed every attempt (for
-   * example through a long database outage). Re-adding a failed job's id would be ignored by BullMQ.
+   * example through a long database outage). A completed job of that id is stale (the message still needs
+   * tagging), so it is replaced.
    */
   async requeueTag(messageKey: string, rev: number): Promise<'added' | 'retried' | 'exists'> {
     try {
@@ -140,8 +166,8 @@ export class Queues implements SurveyScheduler {
         await job.retry('failed');
         return 'retried';
       }
-      if (job) return 'exists';
-      await this.tag.add('tag', { messageKey, rev }, { jobId: tagJobId(messageKey, rev) });
+      if (job && !(await job.isCompleted())) return 'exists';
+      await this.addFresh(this.tag, [{ name: 'tag', data: { messageKey, rev }, opts: { jobId: tagJobId(messageKey, rev) } }]);
       return 'added';
     } catch (err) {
       throw new QueueUnavailableError(`could not requeue tag job for ${messageKey}: ${(err as Error).message}`, { cause: err });
