@@ -15,7 +15,7 @@
 #   scripts/test-services.sh stop
 #   scripts/test-services.sh build          # only build/locate FerretDB
 #   scripts/test-services.sh backend        # prints the backend `start` would use
-#   scripts/test-services.sh pg-create NAME # a PostgreSQL database for FerretDB, with the _id trigger; prints its URL
+#   scripts/test-services.sh pg-create NAME # a PostgreSQL database for FerretDB, with the index triggers; prints its URL
 #   scripts/test-services.sh pg-drop NAME
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +70,40 @@ end \$fn\$;
 drop event trigger if exists support_history_ferretdb_id_index;
 create event trigger support_history_ferretdb_id_index on ddl_command_end when tag in ('CREATE TABLE')
   execute function support_history_ferretdb_id_index();
+-- Every index the schemas declare (FerretDB makes each a btree on \`(_jsonb -> 'field')\` per key) gets a GIN twin
+-- per key: FerretDB pushes an equality on a field down as \`_jsonb->'field' @> value\`, which only a GIN index on
+-- that expression serves (a btree does not). Measured on 30,000 documents: {cust: X} 32 ms as a scan, 3.3 ms with
+-- the twin; the twins' cost on insertMany was within the run-to-run noise.
+create or replace function support_history_ferretdb_gin_twins(idx oid) returns void language plpgsql as \$fn\$
+declare tbl oid; n int; expr text;
+begin
+  select i.indrelid, i.indnatts into tbl, n from pg_index i join pg_class c on c.oid = i.indexrelid
+    join pg_am a on a.oid = c.relam where i.indexrelid = idx and a.amname = 'btree';
+  if tbl is null then return; end if;
+  for k in 1..n loop
+    expr := pg_get_indexdef(idx, k, true);
+    continue when expr !~ '^\(_jsonb -> ''[^'']+''::text\)\$';
+    if not exists (select 1 from pg_index i join pg_class c on c.oid = i.indexrelid join pg_am a on a.oid = c.relam
+                   where i.indrelid = tbl and a.amname = 'gin' and pg_get_indexdef(i.indexrelid, 1, true) = expr) then
+      execute format('create index on %s using gin (%s jsonb_path_ops) with (fastupdate = off)', tbl::regclass, expr);
+    end if;
+  end loop;
+end \$fn\$;
+create or replace function support_history_ferretdb_index_twins() returns event_trigger language plpgsql as \$fn\$
+declare r record;
+begin
+  for r in select * from pg_event_trigger_ddl_commands() where command_tag = 'CREATE INDEX' loop
+    perform support_history_ferretdb_gin_twins(r.objid);
+  end loop;
+end \$fn\$;
+drop event trigger if exists support_history_ferretdb_index_twins;
+create event trigger support_history_ferretdb_index_twins on ddl_command_end when tag in ('CREATE INDEX')
+  execute function support_history_ferretdb_index_twins();
+-- A database kept from an earlier run (start:local) gets the twins of the indexes it already has.
+do \$do\$ begin
+  perform support_history_ferretdb_gin_twins(i.indexrelid) from pg_index i join pg_class t on t.oid = i.indrelid
+    join pg_attribute a on a.attrelid = t.oid and a.attname = '_jsonb' and not a.attisdropped;
+end \$do\$;
 SQL
   pg_db_url "$1"
 }
