@@ -10,6 +10,7 @@ import { QUEUE, workerConnection, type Queues, type TagChunkJobData, type TagJob
 import { createMaintenanceProcessor, RESOLVE_QUIET_EVERY_MS, RETENTION_EVERY_MS, SWEEP_EVERY_MS } from './maintenance.js';
 import { createTagChunkProcessor, createTagProcessor } from './tag.js';
 import { startRetagWorker, type RetagHandle } from './retag.js';
+import { startTagProgress } from './progress.js';
 
 export interface WorkerHandle {
   workers: Worker[];
@@ -61,6 +62,8 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<WorkerHan
   // At start (when scheduling), history tagged by another model is re-tagged, once per model version.
   const retag = await startRetagWorker({ connection, prefix: config.queuePrefix, queue: queues, model: opts.tagger.modelVersion, log: log.child({ component: 'retag' }), enqueueOnStart: opts.schedule !== false });
   const workers = [tagWorker, tagChunkWorker, maintenanceWorker];
+  // A progress line every few seconds while tag jobs complete, one when the backlog is gone, none while idle.
+  const progress = startTagProgress({ worker: tagWorker as never, backlog: async () => Object.values(await queues.tag.getJobCounts('waiting', 'prioritized', 'delayed', 'active')).reduce((a, b) => a + b, 0) }, log.child({ component: 'progress' }));
   for (const w of workers) {
     w.on('error', (err) => log.error({ err: err.message, queue: w.name }, 'worker error'));
     w.on('failed', (job, err) =>
@@ -82,6 +85,7 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<WorkerHan
     workers,
     retag,
     async close() {
+      progress.stop();
       // Stop taking jobs and let running ones finish.
       await Promise.allSettled([...workers.map((w) => w.close()), retag.close()]);
       for (const c of connections) c.disconnect();

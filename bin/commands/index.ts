@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./export.js')).exportCommand,
   forget: async () => (await import('./forget.js')).forgetCommand,
   repartition: async () => (await import('./repartition.js')).repartitionCommand,
+  status: async () => (await import('./status.js')).statusCommand,
 };
 
 export const OPERATOR_USAGE = `  import    import a Slack export or DiscordChatExporter JSON
@@ -21,6 +22,7 @@ export const OPERATOR_USAGE = `  import    import a Slack export or DiscordChatE
   export    print everything stored about a customer as JSON
   forget    delete a customer and their conversations, keeping counters consistent
   repartition  move the history read models to another READ_MODEL_PARTITIONS layout
+  status    what is waiting to be tagged, queue depths, last digests, server versions
 
 Every command takes --help.
 `;
