@@ -116,6 +116,9 @@ describe('discord satisfaction survey', () => {
     const again = f.fake.post(thread.id, USERS.ada, 'The second charge is still there');
     const out = await f.capturedOf(again.id);
     expect(out.status).toBe('stored');
+    // Counted before the figures below are compared: the fast read models count a message when its tag job
+    // does, the naive scan as soon as it is stored (under load the job was still waiting: 2 messages vs 3).
+    await f.p.waitForTag(messageKey('discord', IDS.guild, out.msg.channelId, again.id), 0);
     expect((await Conversation.collection.findOne({ _id: conv as never }))!.status).toBe('open');
     await resolveWith(thread, again);
     await asked(conv, 2);
@@ -124,6 +127,7 @@ describe('discord satisfaction survey', () => {
 
   it('shows exact figures in /history and /digest (fast equals naive)', async () => {
     const scope = { platform: 'discord' as const, workspaceId: IDS.guild };
+    expect(await Message.countDocuments({ needsTagging: true })).toBe(0);
     const now = new Date();
     const digest = await buildDigest(scope, { now });
     expect(digest.feedback).toMatchObject({ csat: { current: 0, previous: null }, responseRate: { current: 0.5, previous: null }, asked: { current: 2, previous: 0 }, rated: { current: 1, previous: 0 } });
