@@ -1,63 +1,58 @@
-// Dev tool: chooses the needs gate threshold and the confidence floor without touching any test split.
-// Trains on a validation-only split of the training data and scores what was held out of it:
-// - Bitext: 90% of bitext-train trains, the other 10% (sha1 of the text) is scored (macro-F1 of the top need);
-// - CLINC150 out of scope: oos_train and oos_val rows are left out of the "no need" texts and scored (share → none);
-// - unseen chit-chat topics: one in five of the CLINC in-scope intents used as "no need" (sha1 of the intent name)
-//   is left out whole, and its train + val rows are scored (share → none), as oos_test's topics are unseen too;
-// - eval/chat-check.jsonl (hand-written chat, exact need sets).
-// CLINC test and oos_test rows and bitext-test are never read here.
+// Dev tool: compares needs-training options on held-out parts of the training data, never on a test split or on
+// the real-chat check set. 1 in 10 rows of every training source (sha1 of the text) is held out: Bitext train,
+// the mapped public queries (Banking77 train, NLU++, CLINC150 train/val, GoEmotions train) and the no-need texts;
+// the model is trained on the rest and scored per source (top need accuracy, and share tagged none on none rows).
+//   npx tsx eval/tune-needs.ts '{"charNgrams":[3,4]}' '{"charNgrams":[]}' …   (each argument: NeedsTrainingOptions)
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readModelFile, DEFAULT_MODEL_PATH } from '../src/nlp/model-file.js';
 import { NONE } from '../src/nlp/needs.js';
 import { taggerFromModel } from '../src/nlp/tagger.js';
-import { readModelFile, DEFAULT_MODEL_PATH } from '../src/nlp/model-file.js';
-import { trainNeeds } from '../src/nlp/train-needs.js';
+import { trainNeeds, type NeedsTrainingOptions } from '../src/nlp/train-needs.js';
 import { loadTrainingData } from '../src/nlp/training-data.js';
-import { loadClinc } from './datasets.js';
 
 const data = loadTrainingData(new URL('../data/needs/', import.meta.url));
-const clinc = loadClinc();
-const sha = (t: string): number => createHash('sha1').update(t).digest()[0]!;
-const heldBitext = (t: string): boolean => sha(t) < 26;
-const noneIntents = new Set<string>();
-const noneTexts = new Set(data.none);
-for (const [t, i] of [...clinc.train, ...clinc.val]) if (noneTexts.has(t)) noneIntents.add(i);
-const heldIntent = (i: string): boolean => noneIntents.has(i) && sha(i) % 5 === 0;
-const heldIntentRows = [...clinc.train, ...clinc.val].filter(([, i]) => heldIntent(i)).map(([t]) => t);
-const oosRows = [...clinc.oos_train, ...clinc.oos_val].map(([t]) => t);
-const drop = new Set([...heldIntentRows, ...oosRows]);
-const train = { ...data, bitext: data.bitext.filter(([t]) => !heldBitext(t)), none: data.none.filter((t) => !drop.has(t)) };
-const val = data.bitext.filter(([t]) => heldBitext(t));
+const held = (t: string): boolean => createHash('sha1').update(t).digest()[0]! < 26;
 const map = new Map<string, string>();
 for (const n of data.taxonomy.needs) for (const i of n.bitextIntents) map.set(i, n.name);
-const chat = readFileSync(new URL('chat-check.jsonl', import.meta.url), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { text: string; needs: string[] });
-
-const params = trainNeeds(train);
+const train = {
+  ...data,
+  bitext: data.bitext.filter(([t]) => !held(t)),
+  none: data.none.filter((t) => !held(t)),
+  labelled: data.labelled.filter((r) => !held(r.text)),
+};
+const val: Array<{ text: string; need: string; source: string }> = [
+  ...data.bitext.filter(([t, i]) => held(t) && map.has(i)).map(([text, i]) => ({ text, need: map.get(i)!, source: 'bitext' })),
+  ...data.none.filter(held).map((text) => ({ text, need: NONE, source: 'none-examples' })),
+  ...data.labelled.filter((r) => held(r.text)),
+];
 const shipped = readModelFile(DEFAULT_MODEL_PATH);
-console.log(`trained on ${train.bitext.length} Bitext rows and ${train.none.length} no-need texts; ${noneIntents.size} CLINC intents as no need, ${[...noneIntents].filter(heldIntent).length} held out (${heldIntentRows.length} rows), ${oosRows.length} oos_train + oos_val rows held out`);
-console.log('gate\tfloor\tbitext-val F1\toos_train+val → none\theld-out intents → none\tchat exact');
-for (const gate of [0.5, 0.55, 0.6, 0.65, 0.7, 0.75]) {
-  for (const minConfidence of [0, 0.25, 0.35, 0.45]) {
-    const tagger = taggerFromModel({ ...shipped, needs: { ...params, minConfidence, ...(params.gate ? { gate: { ...params.gate, threshold: gate } } : {}) } });
-    const needs = (t: string): string[] => tagger.tag({ text: t, platform: 'slack', role: 'customer' }).needs.map((n) => n.need);
-    const top = (t: string): string => needs(t)[0] ?? NONE;
-    const gold = val.map(([, i]) => map.get(i)!);
-    const pred = val.map(([t]) => top(t));
-    let f = 0;
-    const labels = [...new Set(gold)];
-    for (const l of labels) {
-      let tp = 0, fp = 0, fn = 0;
-      for (let i = 0; i < gold.length; i++) {
-        if (pred[i] === l && gold[i] === l) tp++;
-        else if (pred[i] === l) fp++;
-        else if (gold[i] === l) fn++;
-      }
-      const p = tp / (tp + fp || 1), r = tp / (tp + fn || 1);
-      f += p + r ? (2 * p * r) / (p + r) : 0;
+const configs = process.argv.slice(2).map((a) => JSON.parse(a) as NeedsTrainingOptions);
+if (configs.length === 0) configs.push({});
+for (const opts of configs) {
+  const t0 = Date.now();
+  const needs = trainNeeds(train, opts);
+  const secs = (Date.now() - t0) / 1000;
+  const tagger = taggerFromModel({ ...shipped, needs });
+  const bySource = new Map<string, { n: number; ok: number; needRows: number; needOk: number; noneRows: number; noneOk: number }>();
+  for (const r of val) {
+    const got = tagger.tag({ text: r.text, platform: 'slack', role: 'customer' }).needs[0]?.need ?? NONE;
+    const s = bySource.get(r.source) ?? { n: 0, ok: 0, needRows: 0, needOk: 0, noneRows: 0, noneOk: 0 };
+    s.n++;
+    if (got === r.need) s.ok++;
+    if (r.need === NONE) {
+      s.noneRows++;
+      if (got === NONE) s.noneOk++;
+    } else {
+      s.needRows++;
+      if (got === r.need) s.needOk++;
     }
-    f /= labels.length;
-    const none = (rows: string[]): string => (rows.filter((t) => top(t) === NONE).length / rows.length).toFixed(3);
-    const exact = chat.filter((c) => JSON.stringify(needs(c.text).sort()) === JSON.stringify([...c.needs].sort())).length;
-    console.log(`${gate}\t${minConfidence}\t${f.toFixed(4)}\t${none(oosRows)}\t${none(heldIntentRows)}\t${exact}/${chat.length}`);
+    bySource.set(r.source, s);
   }
+  let mean = 0;
+  const parts: string[] = [];
+  for (const [src, s] of [...bySource].sort()) {
+    mean += s.ok / s.n / bySource.size;
+    parts.push(`${src} ${(s.ok / s.n).toFixed(3)}${s.needRows && s.noneRows ? ` (needs ${(s.needOk / s.needRows).toFixed(3)}, none ${(s.noneOk / s.noneRows).toFixed(3)})` : ''} n=${s.n}`);
+  }
+  console.log(`${JSON.stringify(opts)}: mean ${mean.toFixed(3)}; ${Object.keys(needs.features).length} features; ${secs.toFixed(1)} s\n  ${parts.join('\n  ')}`);
 }

@@ -4,6 +4,7 @@
 // acknowledgements.
 // Dev tool: reads ../shared/data; the product reads only the file it writes.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { checkSetTexts } from '../eval/check-set.js';
 
 const PER_INTENT = Number(process.env.PER_INTENT ?? 120);
 const EXCLUDED = new Set([
@@ -44,11 +45,16 @@ for (const [text, intent] of [...clinc.train!, ...clinc.val!]) {
 }
 for (const [text] of [...clinc.oos_train!, ...clinc.oos_val!]) texts.push(text);
 texts.push(...CHAT);
+// The real-chat check set is never trained on: a text equal to one of its messages is left out.
+const held = checkSetTexts();
+const kept = texts.filter((t) => !held.has(t.trim().toLowerCase()));
+texts.length = 0;
+texts.push(...kept);
 const out = {
   source:
     'clinc/oos-eval @ 828f809 data/data_full.json (CC BY 3.0): oos_train and oos_val rows and the first ' +
     `${PER_INTENT} train+val rows of each intent that is not a support need; plus hand-written chat acknowledgements. ` +
-    'Rebuilt by scripts/build-none-examples.ts.',
+    'Texts equal to a message of eval/real-chat-check.jsonl are left out. Rebuilt by scripts/build-none-examples.ts.',
   texts,
 };
 writeFileSync(new URL('../data/needs/none-examples.json', import.meta.url), JSON.stringify(out, null, 0).replace(/","/g, '",\n"') + '\n');

@@ -3,8 +3,9 @@
 // distance and word frequency), Porter stems, stem bigrams, numbers folded (pure once constructed).
 import natural from './natural.js';
 
-// Chat shorthand and common misspellings seen in support channels → the word the training data uses.
-const SHORTHAND: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
+// Chat shorthand and common misspellings seen in support channels → the word the training data uses. The default;
+// a model carries its own table (data/needs/shorthand.json, extendable by a team) and uses that instead.
+export const DEFAULT_SHORTHAND: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
   u: 'you', ur: 'your', r: 'are', pls: 'please', plz: 'please', plez: 'please', thx: 'thanks', thnx: 'thanks',
   ty: 'thanks', tysm: 'thanks', thanx: 'thanks', acct: 'account', acc: 'account', accnt: 'account',
   pw: 'password', pwd: 'password', passwd: 'password', pword: 'password', msg: 'message', addr: 'address',
@@ -29,7 +30,7 @@ const CONTRACTIONS: Array<[RegExp, string]> = [
   [/^(.+)'s$/, '$1'],
 ];
 
-function expand(word: string): string[] | null {
+function expand(word: string, SHORTHAND: Record<string, string> = DEFAULT_SHORTHAND): string[] | null {
   if (!word.includes("'") && !word.includes('’') && SHORTHAND[word] === undefined) return null;
   let w = word.replace(/’/g, "'");
   if (w === "can't") return ['cannot'];
@@ -74,6 +75,29 @@ export interface FeatureOptions {
   vocabulary?: Iterable<string>;
   /** Add stem bigrams. */
   bigrams?: boolean;
+  /** Shorthand → words (default DEFAULT_SHORTHAND). */
+  shorthand?: Record<string, string>;
+  /** Character n-gram lengths over each content word with boundary marks ("<word>"): robust to misspelling. */
+  charNgrams?: number[];
+}
+
+/** Character n-grams of a word with its boundaries marked, as features "~gram". */
+export function charGrams(word: string, sizes: readonly number[], into: string[] = []): string[] {
+  const w = `<${word}>`;
+  for (const n of sizes) for (let i = 0; i + n <= w.length; i++) into.push('~' + w.slice(i, i + n));
+  return into;
+}
+
+/** A shorthand table from JSON: lower-case keys to words; anything else is an error. */
+export function parseShorthand(raw: unknown, source = 'shorthand'): Record<string, string> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${source}: must be a JSON object of "short": "words"`);
+  const out = Object.create(null) as Record<string, string>;
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (k.startsWith('_')) continue; // comments
+    if (!/^[a-z0-9']+$/.test(k) || typeof v !== 'string' || !/^[a-z' ]+$/.test(v)) throw new Error(`${source}: "${k}" must map a lower-case token to lower-case words`);
+    out[k] = v;
+  }
+  return out;
 }
 
 export class FeatureExtractor {
@@ -83,8 +107,12 @@ export class FeatureExtractor {
   private readonly corrections = new Map<string, string>();
   private readonly stems = new Map<string, string>();
   private readonly bigrams: boolean;
+  readonly shorthand: Record<string, string>;
+  readonly charNgrams: readonly number[];
 
   constructor(opts: FeatureOptions = {}) {
+    this.shorthand = opts.shorthand ?? DEFAULT_SHORTHAND;
+    this.charNgrams = opts.charNgrams ?? [];
     this.known = new Set(opts.vocabulary ?? []);
     for (const w of this.known) this.ranks.set(w, this.ranks.size);
     for (const w of this.known) {
@@ -153,7 +181,7 @@ export class FeatureExtractor {
         out.push('#num');
         continue;
       }
-      const ex = expand(raw);
+      const ex = expand(raw, this.shorthand);
       if (ex === null) out.push(HAS_DIGIT.test(raw) ? '#num' : this.correct(raw));
       else for (const w of ex) out.push(HAS_DIGIT.test(w) ? '#num' : this.correct(w));
     }
@@ -166,13 +194,18 @@ export class FeatureExtractor {
     const out = new Set<string>();
     for (const s of stems) if (!STOP_STEMS.has(s)) out.add(s);
     if (this.bigrams) for (let i = 1; i < stems.length; i++) out.add(`${stems[i - 1]}_${stems[i]}`);
+    if (this.charNgrams.length > 0) {
+      const grams: string[] = [];
+      for (let i = 0; i < normal.length; i++) if (normal[i] !== '#num' && !STOP_STEMS.has(stems[i]!)) charGrams(normal[i]!, this.charNgrams, grams);
+      for (const g of grams) out.add(g);
+    }
     return [...out];
   }
 }
 
 /** Words of a text for building the vocabulary: the same expansion as at tag time, without correction. */
-export function vocabularyWords(words: string[]): string[] {
+export function vocabularyWords(words: string[], shorthand: Record<string, string> = DEFAULT_SHORTHAND): string[] {
   const out: string[] = [];
-  for (const raw of words) for (const w of expand(raw) ?? [raw]) if (!HAS_DIGIT.test(w)) out.push(w);
+  for (const raw of words) for (const w of expand(raw, shorthand) ?? [raw]) if (!HAS_DIGIT.test(w)) out.push(w);
   return out;
 }

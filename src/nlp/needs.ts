@@ -2,7 +2,7 @@
 // BayesClassifier read out of natural), in flat tables so a message is scored by summing a few numbers (pure). A
 // need / no-need gate decides whether there is a need at all; an empty list means no need (greetings, thanks,
 // chit-chat, out of scope). Several needs in one message: each clause is scored too and may add a need of its own.
-import { FeatureExtractor, STOP_STEMS } from './features.js';
+import { charGrams, FeatureExtractor, STOP_STEMS } from './features.js';
 import type { NeedScore } from './types.js';
 
 export const NONE = 'none';
@@ -34,6 +34,15 @@ export interface NeedsParams {
   /** Extra confidence a need found only in one clause must reach. */
   clauseMargin: number;
   /**
+   * One multinomial model with `none` as a class of its own (no gate): the top class decides whether there is a
+   * need; other needs join when their probability reaches the threshold.
+   */
+  explicitNone?: boolean;
+  /** The shorthand table the model was trained with (data/needs/shorthand.json); absent = the built-in one. */
+  shorthand?: Record<string, string>;
+  /** Character n-gram lengths of the features (absent = none). */
+  charNgrams?: number[];
+  /**
    * A second natural BayesClassifier over the same features with two classes, some need / no need: a message
    * (or clause) states a need only if P(need) reaches its threshold; which needs is then read from the main model
    * without its `none` class.
@@ -53,6 +62,8 @@ export class NeedsScorer {
   /** Stem pairs: first stem → second stem → row. */
   private readonly pairs = new Map<string, Map<string, Float64Array>>();
   readonly extractor: FeatureExtractor;
+  private readonly grams: readonly number[];
+  private readonly gramBuf: string[] = [];
 
   constructor(private readonly params: NeedsParams) {
     this.classes = params.classes;
@@ -60,7 +71,12 @@ export class NeedsScorer {
     this.logPrior = Float64Array.from(params.logPrior);
     this.logUnseen = Float64Array.from(params.logUnseen);
     this.table = new Map(Object.entries(params.features).map(([f, v]) => [f, Float64Array.from(v)]));
-    this.extractor = new FeatureExtractor({ vocabulary: params.vocabulary });
+    this.extractor = new FeatureExtractor({
+      vocabulary: params.vocabulary,
+      ...(params.shorthand ? { shorthand: Object.assign(Object.create(null) as Record<string, string>, params.shorthand) } : {}),
+      ...(params.charNgrams ? { charNgrams: params.charNgrams } : {}),
+    });
+    this.grams = params.charNgrams ?? [];
     this.gate = params.gate
       ? {
           needIndex: params.gate.classes.indexOf('need'),
@@ -136,6 +152,20 @@ export class NeedsScorer {
           if (g) for (let c = 0; c < g.length; c++) gacc[c]! += g[c]!;
         }
       }
+      if (this.grams.length > 0 && w !== '#num' && !STOP_STEMS.has(stem)) {
+        const grams = this.gramBuf;
+        grams.length = 0;
+        charGrams(w, this.grams, grams);
+        for (const gram of grams) {
+          if (seen.has(gram)) continue;
+          seen.add(gram);
+          const row = this.table.get(gram);
+          if (row) {
+            for (let c = 0; c < k; c++) acc[c]! += row[c]!;
+            known++;
+          }
+        }
+      }
       if (prev !== null) {
         const row = this.pairs.get(prev)?.get(stem);
         if (row) {
@@ -180,6 +210,17 @@ export class NeedsScorer {
   private decide(acc: Float64Array, gacc: Float64Array, known: number, threshold: number, into: Map<string, number>): void {
     const k = acc.length;
     const p = this.softmax(acc, known, this.logPrior, this.params.logistic !== true);
+    if (this.params.explicitNone) {
+      let top = 0;
+      for (let c = 1; c < k; c++) if (p[c]! > p[top]!) top = c;
+      if (top === this.noneIndex) return;
+      for (let c = 0; c < k; c++) {
+        if (c === this.noneIndex || (c !== top && p[c]! < threshold) || p[c]! < (this.params.minConfidence ?? 0)) continue;
+        const name = this.classes[c]!;
+        into.set(name, Math.max(into.get(name) ?? 0, p[c]!));
+      }
+      return;
+    }
     if (!this.gate) {
       for (let c = 0; c < k; c++) if (c !== this.noneIndex && p[c]! >= threshold) into.set(this.classes[c]!, Math.max(into.get(this.classes[c]!) ?? 0, p[c]!));
       return;

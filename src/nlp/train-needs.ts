@@ -55,6 +55,14 @@ export interface NeedsTrainingOptions {
   mainL2?: number;
   mainEpochs?: number;
   mainRate?: number;
+  /** Character n-gram lengths added to the features (default none: on held-out rows they cost more on no-need text than they gained). */
+  charNgrams?: number[];
+  /** Class weights ∝ (examples of the class)^-balance (0 = unweighted; default 0.25). */
+  balance?: number;
+  /** Features seen in fewer training examples are dropped (default 4). */
+  minFeatureCount?: number;
+  /** Weights whose magnitude is below this in every class are dropped from the model file (default 0.05). */
+  prune?: number;
 }
 
 export interface LabelledDoc {
@@ -117,6 +125,7 @@ export function trainingDocs(data: TrainingData): LabelledDoc[] {
   }
   for (const need of data.taxonomy.needs) for (const ex of need.examples) docs.push({ words: textWords(ex), label: need.name });
   for (const text of data.none) docs.push({ words: textWords(text), label: NONE });
+  for (const r of data.labelled ?? []) docs.push({ words: textWords(r.text), label: r.need });
   return docs.filter((d) => d.words.length > 0);
 }
 
@@ -124,7 +133,8 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
   const docs = trainingDocs(data);
   // Vocabulary for spelling correction: words seen at least twice in clean training text.
   const counts = new Map<string, number>();
-  for (const d of docs) for (const w of vocabularyWords(d.words)) counts.set(w, (counts.get(w) ?? 0) + 1);
+  const shorthand = data.shorthand;
+  for (const d of docs) for (const w of vocabularyWords(d.words, shorthand)) counts.set(w, (counts.get(w) ?? 0) + 1);
   const vocabulary = [...counts].filter(([w, n]) => n >= 1 && /^[a-z]+$/.test(w) && w.length >= 3).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([w]) => w);
   if (opts.dictionary !== false) {
     // English words of natural's AFINN and SentiWordNet-based (senticon) lexicons join the vocabulary after the
@@ -136,7 +146,8 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
       vocabulary.push(w);
     }
   }
-  const fx = new FeatureExtractor({ vocabulary });
+  const charNgrams = opts.charNgrams ?? [];
+  const fx = new FeatureExtractor({ vocabulary, shorthand, charNgrams });
 
   const r = rng(opts.seed ?? 42);
   const examples: Array<{ features: string[]; label: string }> = [];
@@ -165,6 +176,29 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
 
   const fits = opts.fits ?? 3;
   let params: NeedsParams;
+  const explicitNone = opts.gate !== true && opts.mainKind !== 'bayes';
+  if (explicitNone) {
+    // One multinomial logistic model, `none` a class of its own (no gate); rare features dropped, small weights pruned.
+    const minCount = opts.minFeatureCount ?? 4;
+    const seenIn = new Map<string, number>();
+    for (const e of examples) for (const f of e.features) seenIn.set(f, (seenIn.get(f) ?? 0) + 1);
+    const kept = examples.map((e) => ({ features: e.features.filter((f) => seenIn.get(f)! >= minCount), label: e.label }));
+    const base = extractParams(null, [], vocabulary, { threshold: data.taxonomy.threshold, ...opts });
+    const fit = averaged(fits, () => fitSoftmax(kept, { ...opts, balance: opts.balance ?? 0.25 }, r));
+    const prune = opts.prune ?? 0.05;
+    for (const [f, row] of Object.entries(fit.features)) if (row.every((v) => Math.abs(v) < prune)) delete fit.features[f];
+    return {
+      ...base,
+      ...fit,
+      logistic: true,
+      explicitNone: true,
+      minConfidence: opts.minConfidence ?? 0,
+      clausesFirst: opts.clausesFirst ?? true,
+      clauseFloor: opts.clauseFloor ?? 0.5,
+      shorthand: { ...shorthand },
+      charNgrams,
+    };
+  }
   if (opts.mainKind !== 'bayes') {
     const base = extractParams(null, [], vocabulary, { threshold: data.taxonomy.threshold, ...opts });
     params = { ...base, ...averaged(fits, () => fitSoftmax(examples, opts, r)), logistic: true, minConfidence: opts.minConfidence ?? 0.35, clausesFirst: opts.clausesFirst ?? true, clauseFloor: opts.clauseFloor ?? 0.5 };
@@ -172,7 +206,7 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
     const { classifier, featureNames } = fitBayes(examples);
     params = extractParams(classifier, featureNames, vocabulary, { threshold: data.taxonomy.threshold, ...opts });
   }
-  if (opts.gate !== false && examples.some((e) => e.label === NONE)) {
+  if (opts.gate === true && examples.some((e) => e.label === NONE)) {
     // The gate: the same features, two classes (some need / no need). Out-of-scope text is spread thin over the
     // needs but looks like the broad "no need" data, which a two-class model sees better.
     if (opts.gateKind === 'bayes') {
@@ -266,6 +300,11 @@ export function fitSoftmax(
   const classes = [...new Set(examples.map((e) => e.label))].sort();
   const K = classes.length;
   const ci = new Map(classes.map((c, i) => [c, i]));
+  const perClass = new Float64Array(K);
+  for (const e of examples) if (e.features.length > 0) perClass[ci.get(e.label)!]!++;
+  const total = perClass.reduce((a, b) => a + b, 0);
+  const balance = opts.balance ?? 0;
+  const classWeight = Float64Array.from(perClass, (n) => (n > 0 ? (total / (K * n)) ** balance : 1));
   const index = new Map<string, number>();
   const docs: Array<{ f: Int32Array; y: number }> = [];
   for (const e of examples) {
@@ -294,7 +333,7 @@ export function fitSoftmax(
       let sum = 0;
       for (let c = 0; c < K; c++) sum += (z[c] = Math.exp(z[c]! - max));
       for (let c = 0; c < K; c++) {
-        const g = z[c]! / sum - (c === d.y ? 1 : 0);
+        const g = (z[c]! / sum - (c === d.y ? 1 : 0)) * classWeight[d.y]!;
         bg2[c]! += g * g;
         b[c]! -= (rate * g) / Math.sqrt(bg2[c]!);
         for (const i of d.f) {

@@ -47,6 +47,9 @@ export function trainModel(opts: TrainOptions = {}): ModelFile {
     trainingData: {
       bitextRows: data.bitext.length,
       noneTexts: data.none.length,
+      publicRows: Object.fromEntries(
+        [...data.labelled.reduce((m, r) => m.set(r.source, (m.get(r.source) ?? 0) + 1), new Map<string, number>())].sort(),
+      ),
       taxonomyExamples: data.taxonomy.needs.reduce((s, n) => s + n.examples.length, 0),
       sentimentRows: sentimentRows.length,
     },

@@ -1,0 +1,99 @@
+// Rebuilds data/needs/public-examples.tsv: real customer queries from public labelled sets, mapped onto the needs
+// taxonomy by data/needs/mappings.json (every mapping is written there and in data/README.md):
+// - Banking77 train split (PolyAI-LDN/task-specific-datasets @ 57ec275, CC BY 4.0): mapped categories only;
+// - NLU++ all folds (same repository, CC BY 4.0): the rules in mappings.json over each row's intent set;
+// - CLINC150 train + val splits (clinc/oos-eval @ 828f809, CC BY 3.0): the support intents that map onto a need
+//   (the rest is in none-examples.json, built by scripts/build-none-examples.ts);
+// - GoEmotions train split (google-research/goemotions, CC BY 4.0): a fixed sample of neutral comments as `none`.
+// Never a test split. Dev tool: reads ../shared/data; the product reads only what it writes.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { checkSetTexts } from '../eval/check-set.js';
+
+const SHARED = new URL('../../shared/data/', import.meta.url);
+const maps = JSON.parse(readFileSync(new URL('../data/needs/mappings.json', import.meta.url), 'utf8')) as {
+  banking77: Record<string, string | null>;
+  clinc150: Record<string, string | null>;
+};
+
+const rows: Array<[string, string, string]> = [];
+const clean = (t: string): string => t.replace(/[\t\r\n]+/g, ' ').trim();
+const add = (need: string, source: string, text: string): void => {
+  const t = clean(text);
+  if (t) rows.push([need, source, t]);
+};
+
+// Banking77: text,category (texts may be quoted).
+function parseCsv(csv: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const line of csv.split(/\r?\n/).slice(1)) {
+    const m = /^(?:"((?:[^"]|"")*)"|([^"]*)),([^,]+)$/.exec(line);
+    if (m) out.push([(m[1] ?? m[2] ?? '').replace(/""/g, '"'), m[3]!]);
+  }
+  return out;
+}
+const unmapped = new Set<string>();
+for (const [text, cat] of parseCsv(readFileSync(new URL('banking77-train.csv', SHARED), 'utf8'))) {
+  if (!(cat in maps.banking77)) unmapped.add(cat);
+  const need = maps.banking77[cat];
+  if (need) add(need, 'banking77', text);
+}
+if (unmapped.size) throw new Error(`banking77 categories missing from mappings.json: ${[...unmapped].join(', ')}`);
+
+// NLU++: the first matching rule decides (mappings.json "nlupp.rules").
+const ACTS = new Set(['affirm', 'dont_know', 'acknowledge', 'greet', 'end_call', 'thank', 'repeat']);
+const PAYMENT = ['transfer_payment_deposit', 'card', 'direct_debit', 'standing_order', 'withdrawal', 'fees_interests', 'balance'];
+const AMENITY = ['restaurant', 'swimming_pool', 'parking', 'pets', 'accesibility', 'wifi', 'gym', 'spa', 'room_ammenities', 'housekeeping', 'room_service', 'check_in', 'check_out'];
+export function nluppNeed(domain: string, intents: string[]): string | null {
+  const has = (i: string): boolean => intents.includes(i);
+  if (has('deny')) return null;
+  if (intents.every((i) => ACTS.has(i))) return 'none';
+  if (has('handoff')) return 'contact';
+  if (has('refund')) return 'refund';
+  if (has('cancel_close_leave_freeze')) return has('account') ? 'account' : 'cancellation';
+  if (has('wrong_notworking_notshowing') && has('wifi')) return 'technical';
+  if (has('wrong_notworking_notshowing') && PAYMENT.some(has)) return 'billing';
+  if (has('fees_interests')) return 'billing';
+  if (has('arrival') && (has('card') || has('pin'))) return 'delivery';
+  if (has('how') && !has('wrong_notworking_notshowing')) return 'howto';
+  if (has('booking') && (has('change') || has('make_open_apply_setup_get_activate'))) return 'order';
+  if (domain === 'hotels' && has('request_info') && AMENITY.some(has)) return 'none';
+  return null;
+}
+for (const r of JSON.parse(readFileSync(new URL('nlupp.json', SHARED), 'utf8')) as Array<{ domain: string; text: string; intents: string[] }>) {
+  const need = nluppNeed(r.domain, r.intents);
+  if (need) add(need, `nlupp-${r.domain}`, r.text);
+}
+
+// CLINC150 support intents (train + val only).
+const clinc = JSON.parse(readFileSync(new URL('clinc150.json', SHARED), 'utf8')) as Record<string, Array<[string, string]>>;
+for (const [text, intent] of [...clinc.train!, ...clinc.val!]) {
+  const need = maps.clinc150[intent];
+  if (need) add(need, 'clinc150', text);
+}
+
+// GoEmotions: a fixed sample (by hash of the comment id) of train comments labelled neutral only, as "no need"
+// (negative comments read like complaints, positive ones like feedback: both are needs here).
+const GOEMOTIONS_NONE = 3000;
+const ge = readFileSync(new URL('goemotions-group-train.tsv', SHARED), 'utf8')
+  .split('\n')
+  .map((l) => l.split('\t'))
+  .filter((c) => c.length >= 3 && c[1] === '2' && c[0]!.length >= 10 && c[0]!.length <= 140 && !c[0]!.includes('[NAME]') && !c[0]!.includes('[RELIGION]'))
+  .map((c) => ({ text: c[0]!, key: createHash('sha1').update(c[2]!).digest('hex') }))
+  .sort((a, b) => (a.key < b.key ? -1 : 1))
+  .slice(0, GOEMOTIONS_NONE);
+for (const r of ge) add('none', 'goemotions', r.text);
+
+// The real-chat check set is never trained on: a text equal to one of its messages is left out.
+const seen = checkSetTexts();
+const lines = ['need\tsource\ttext'];
+for (const [need, source, text] of rows) {
+  const k = text.toLowerCase();
+  if (seen.has(k)) continue;
+  seen.add(k);
+  lines.push(`${need}\t${source}\t${text}`);
+}
+writeFileSync(new URL('../data/needs/public-examples.tsv', import.meta.url), lines.join('\n') + '\n');
+const counts = new Map<string, number>();
+for (const l of lines.slice(1)) counts.set(l.split('\t')[0]!, (counts.get(l.split('\t')[0]!) ?? 0) + 1);
+console.error(`wrote ${lines.length - 1} rows: ${[...counts].sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
