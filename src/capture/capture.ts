@@ -5,7 +5,7 @@ import { Checkpoint, Conversation, Customer, Message, Workspace, type MessageDoc
 import { type Role } from '../domain/types.js';
 import { CaptureValidationError, QueueUnavailableError } from '../errors.js';
 import { checkpointKey, identityKey, messageKey, workspaceKey } from '../domain/keys.js';
-import { answeredBeforeOwner, chooseConversation, conversationInsertFields, customerInsertFields, customerSetFields, firstLine, newMessageDocument } from './documents.js';
+import { answeredBeforeOwner, chooseConversation, conversationInsertFields, customerInsertFields, customerSetFields, firstLine, joinsConversations, newMessageDocument } from './documents.js';
 import type { CapturedMessage } from './types.js';
 import { validateCapturedMessage } from './validate.js';
 import { redactSecrets } from './redact.js';
@@ -296,7 +296,8 @@ export class CaptureService {
     await this.ensureWorkspace(msg);
     const author = msg.author!;
     const authorCustomerId = author.role === 'customer' ? await this.upsertCustomer(msg) : null;
-    const { conversationId, owner } = await this.joinConversation(msg, key, authorCustomerId);
+    // A bot's message is stored as the bot's, outside every conversation.
+    const { conversationId, owner } = joinsConversations(msg) ? await this.joinConversation(msg, key, authorCustomerId) : { conversationId: null, owner: null };
     const customerId = authorCustomerId ?? owner;
     const doc = newMessageDocument(msg, conversationId, customerId, this.now());
     let inserted: boolean;

@@ -58,8 +58,17 @@ export function conversationInsertFields(msg: CapturedMessage): Record<string, u
   };
 }
 
-/** A new message document (without `_id`). */
-export function newMessageDocument(msg: CapturedMessage, conversationId: string, customerId: string | null, capturedAt: Date): Record<string, unknown> {
+/**
+ * Whether a message takes part in conversations. A bot's message (a status notice, a reminder, an integration's
+ * post) is stored as the bot's and belongs to none: it never opens a conversation, never joins a customer's and
+ * never counts as one, wherever it is posted. Live capture and the importer apply the same rule.
+ */
+export function joinsConversations(msg: Pick<CapturedMessage, 'author'>): boolean {
+  return msg.author?.role !== 'bot';
+}
+
+/** A new message document (without `_id`); a bot's has no conversation and no customer (joinsConversations). */
+export function newMessageDocument(msg: CapturedMessage, conversationId: string | null, customerId: string | null, capturedAt: Date): Record<string, unknown> {
   const author = msg.author!;
   return {
     platform: msg.platform,

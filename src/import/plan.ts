@@ -3,7 +3,7 @@
 // fields from src/capture/documents.ts), in the same order, against an in-memory snapshot of what is
 // stored, and returns the writes to make in bulk. Edits and deletes are handed back to go through
 // CaptureService itself.
-import { answeredBeforeOwner, chooseConversation, conversationInsertFields, customerInsertFields, customerSetFields, firstLine, newMessageDocument } from '../capture/documents.js';
+import { answeredBeforeOwner, chooseConversation, conversationInsertFields, customerInsertFields, customerSetFields, firstLine, joinsConversations, newMessageDocument } from '../capture/documents.js';
 import { checkpointKey, identityKey, messageKey, workspaceKey } from '../domain/keys.js';
 import type { CapturedMessage } from '../capture/types.js';
 import { validateCapturedMessage } from '../capture/validate.js';
@@ -226,7 +226,8 @@ export async function planImport(ordered: ImportRecord[], snapshot: Snapshot, op
     const threadId = msg.threadId ?? null;
     const rootKey = threadId !== null && threadId !== msg.messageId ? messageKey(msg.platform, msg.workspaceId, msg.channelId, threadId) : null;
     const channel = channelOf(msg);
-    const conversationId = await chooseConversation(msg, key, rootKey, authorCustomerId, windowMs, {
+    // A bot's message is stored as the bot's, outside every conversation (as live capture does).
+    const conversationId = !joinsConversations(msg) ? null : await chooseConversation(msg, key, rootKey, authorCustomerId, windowMs, {
       conversationOfMessage: (k) => messages.get(k)?.conversationId ?? null,
       conversationExists: (id) => convs.has(id),
       recentConversation: ({ from, to, customerId }) => {
@@ -247,8 +248,8 @@ export async function planImport(ordered: ImportRecord[], snapshot: Snapshot, op
         return best?._id ?? null;
       },
     });
-    const conv = touchConversation(msg, key, conversationId, authorCustomerId);
-    const customerId = authorCustomerId ?? (conv.customerId as string | null | undefined) ?? null;
+    const conv = conversationId === null ? null : touchConversation(msg, key, conversationId, authorCustomerId);
+    const customerId = authorCustomerId ?? (conv?.customerId as string | null | undefined) ?? null;
     plan.newMessages.push(compact({ _id: key, ...newMessageDocument(msg, conversationId, customerId, opts.now) }));
     messages.set(key, { conversationId, rev: 0, needsTagging: true });
     const cp = checkpoints.get(channel);

@@ -175,11 +175,11 @@ describe('support-history CLI', () => {
     const data = JSON.parse(exported.stdout) as { customer: { _id: string }; conversations: Array<{ _id: string }>; messages: Array<{ _id: string; text: string | null }> };
     expect(data.customer._id).toBe('slack:T0LUMEN01:U0OTTO001');
     expect(data.conversations).toHaveLength(3);
-    // Otto's five messages (one a file without text) and the StatusBot notice that joined his conversation.
+    // Otto's four messages (one a file without text); the StatusBot notice posted among them is the bot's, not
+    // his (issue 18 item 8), so it is neither exported nor forgotten with him.
     expect(data.messages.map((m) => m.text)).toEqual([
       'The app crashes when I export a recipe. Screenshot attached.',
       'It also happens on the web version.',
-      'Scheduled maintenance tonight at 22:00 UTC.',
       'Never mind my deleted question, the update fixed it.',
       null,
     ]);
@@ -193,7 +193,7 @@ describe('support-history CLI', () => {
 
     const r = await cli('forget', 'otto.quill@example.org', '--yes');
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('Forgot slack:T0LUMEN01:U0OTTO001: 3 conversations, 5 messages deleted; 1 counter documents adjusted.\n');
+    expect(r.stdout).toBe('Forgot slack:T0LUMEN01:U0OTTO001: 3 conversations, 4 messages deleted; 1 counter documents adjusted.\n');
     expect(await Customer.exists({ _id: 'slack:T0LUMEN01:U0OTTO001' })).toBeNull();
     expect(await Message.countDocuments({ $or: [{ customerId: 'slack:T0LUMEN01:U0OTTO001' }, { 'author.userId': 'U0OTTO001' }] })).toBe(0);
     expect(await Conversation.countDocuments({ customerId: 'slack:T0LUMEN01:U0OTTO001' })).toBe(0);
@@ -202,7 +202,7 @@ describe('support-history CLI', () => {
     const remaining = await Message.find({ 'counted.contribution.rollupId': 'slack:T0LUMEN01:2026-W47' }).lean();
     const sum = (path: string): number =>
       remaining.reduce((s, m) => s + ((m.counted as { contribution: { rollup: Array<{ path: string; n: number }> } }).contribution.rollup.filter((i) => i.path === path).reduce((a, i) => a + i.n, 0)), 0);
-    expect(rollup?.counts.messages).toBe(7);
+    expect(rollup?.counts.messages).toBe(8);
     expect(rollup?.counts).toMatchObject({ messages: sum('counts.messages'), customerMessages: sum('counts.customerMessages'), conversations: sum('counts.conversations') });
     expect(rollup?.needs).toMatchObject({ bug: 0, billing: sum('needs.billing') });
     expect(rollup?.sentiment.count).toBe(sum('sentiment.count'));

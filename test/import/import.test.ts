@@ -66,12 +66,16 @@ describe('Slack export', () => {
     expect(reply?.editedAt?.toISOString()).toBe(at(5).toISOString());
     expect((await Message.findById(skey(9)).lean())?.conversationId).toBe(skey(0));
 
-    // A file share, then more from the same customer within the window, then a bot notice: one conversation.
+    // A file share, then more from the same customer within the window: one conversation. The bot notice
+    // after them is stored as the bot's, in no conversation and for no customer (issue 18 item 8).
     const file = await Message.findById(skey(30)).lean();
     expect(file?.attachments).toEqual([{ name: 'crash.png', type: 'image/png', size: 20480 }]);
     expect((await Message.findById(skey(40)).lean())?.conversationId).toBe(skey(30));
     const bot = await Message.findById(skey(60)).lean();
-    expect(bot).toMatchObject({ author: { userId: 'B0STATUS1', name: 'StatusBot', role: 'bot' }, conversationId: skey(30) });
+    expect(bot).toMatchObject({ author: { userId: 'B0STATUS1', name: 'StatusBot', role: 'bot' }, text: 'Scheduled maintenance tonight at 22:00 UTC.' });
+    expect([bot?.conversationId ?? null, bot?.customerId ?? null]).toEqual([null, null]);
+    expect(await Conversation.findById(skey(60)).lean()).toBeNull();
+    expect(await Conversation.findById(skey(30)).lean()).toMatchObject({ customerId: `slack:${T}:U0OTTO001`, lastMessageAt: at(40) });
 
     // A Slack Connect user is an external customer; a broadcast reply joins the thread.
     const juno = await Customer.findById(`slack:${T}:U0JUNO001`).lean();
@@ -190,7 +194,11 @@ describe('DiscordChatExporter export', () => {
     expect(attachmentOnly).toMatchObject({ conversationId: dkey('960000000000000002'), attachments: [{ name: 'sync.png', type: 'png', size: 48213 }] });
     // No text: stored without the field (as FerretDB stores the live path's upsert), which reads as null.
     expect(attachmentOnly?.text ?? null).toBeNull();
-    expect((await Message.findById(dkey('960000000000000005')).lean())?.author?.role).toBe('bot');
+    // The bot's reminder is stored as the bot's: no conversation of its own, none of a customer's (issue 18 item 8).
+    const reminder = await Message.findById(dkey('960000000000000005')).lean();
+    expect(reminder).toMatchObject({ author: { role: 'bot', name: 'LumenBot' }, text: 'Reminder: firmware 2.4 is rolling out this week.' });
+    expect([reminder?.conversationId ?? null, reminder?.customerId ?? null]).toEqual([null, null]);
+    expect(await Conversation.findById(dkey('960000000000000005')).lean()).toBeNull();
     // The thread's messages belong to the parent channel and to the conversation of the message it grew from.
     const threadReply = await Message.findById(dkey('980000000000000001')).lean();
     expect(threadReply).toMatchObject({ threadId: TH, conversationId: dkey(TH), author: { role: 'agent', name: 'Kit (Lumen)' } });
