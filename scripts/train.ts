@@ -19,12 +19,12 @@ const started = Date.now();
 try {
   const model = trainModel({
     ...(dataDir ? { needsDir: pathToFileURL(resolve(dataDir) + '/') } : {}),
-    ...(process.argv.includes('--no-sentiment') ? { sentimentFile: null } : {}),
+    ...(process.argv.includes('--no-sentiment') ? { sentimentDir: null } : {}),
   });
   const path = out ? pathToFileURL(resolve(out)) : DEFAULT_MODEL_PATH;
   writeModelFile(path, model);
   console.log(`model ${model.version}: needs ${model.taxonomy.needs.join(', ')}; ${Object.keys(model.needs.features).length} features; ` +
-    `sentiment layer ${model.sentiment ? `${Object.keys(model.sentiment.stems).length} stems` : 'off'}; ${((Date.now() - started) / 1000).toFixed(1)} s → ${path.pathname}`);
+    `sentiment layer ${model.sentiment ? `${Object.keys(model.sentiment.kind === 'logistic' ? model.sentiment.weights : model.sentiment.stems).length} features` : 'off'}; ${((Date.now() - started) / 1000).toFixed(1)} s → ${path.pathname}`);
 } catch (err) {
   if (err instanceof ModelError) {
     console.error(`train: ${err.message}`);

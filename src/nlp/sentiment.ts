@@ -9,6 +9,7 @@
 import type { SentimentLabel } from '../domain/types.js';
 import { emojiValence, emoticonValence, shortcodeValence } from './emoji.js';
 import natural from './natural.js';
+import type { LogisticSentimentLayer } from './support-sentiment.js';
 import type { Token } from './tokens.js';
 import type { Sentiment } from './types.js';
 
@@ -236,7 +237,8 @@ export class EnglishLexicon {
  * evidenceScale), where evidence sums per-stem log-odds (positive vs negative) read out of a natural
  * BayesClassifier trained on labelled sentences.
  */
-export interface SentimentLayer {
+export interface LexiconSentimentLayer {
+  kind?: 'lexicon';
   compoundWeight: number;
   evidenceScale: number;
   evidenceWeight: number;
@@ -250,6 +252,9 @@ export interface SentimentLayer {
    */
   silentCutoff: number;
 }
+
+/** The trained layer a model file holds: the first models' lexicon layer, or the support-tuned logistic one. */
+export type SentimentLayer = LexiconSentimentLayer | LogisticSentimentLayer;
 
 const OTHER_LEXICONS: Record<string, { language: string; type: string; scale: number }> = Object.assign(Object.create(null) as Record<string, { language: string; type: string; scale: number }>, {
   es: { language: 'Spanish', type: 'afinn', scale: 5 },

@@ -5,7 +5,8 @@ import { LanguageDetector } from './language.js';
 import { DEFAULT_MODEL_PATH, readModelFile, type ModelFile } from './model-file.js';
 import { NeedsScorer } from './needs.js';
 import { normalizeChatText } from './normalize.js';
-import { EnglishLexicon, ForeignSentiment, hasLexicon, labelFor, roundScore, type SentimentLayer } from './sentiment.js';
+import { EnglishLexicon, ForeignSentiment, hasLexicon, labelFor, roundScore, type LexiconSentimentLayer, type SentimentLayer } from './sentiment.js';
+import { sentimentProbabilities, supportSentimentFeatures, type LogisticSentimentLayer } from './support-sentiment.js';
 import { clauses, tokenize, words, type Token } from './tokens.js';
 import type { Sentiment, TagInput, TagResult, Tagger } from './types.js';
 
@@ -13,12 +14,16 @@ import type { Sentiment, TagInput, TagResult, Tagger } from './types.js';
 export class EnglishSentiment {
   private readonly lexicon = new EnglishLexicon();
   private readonly stems = new FeatureExtractor({ bigrams: false });
-  private readonly layer: SentimentLayer | null;
+  private readonly layer: LexiconSentimentLayer | null;
   private readonly weights: Map<string, number>;
+  private readonly logistic: LogisticSentimentLayer | null;
+  private readonly rows: Map<string, number[]>;
 
   constructor(layer: SentimentLayer | null) {
-    this.layer = layer;
-    this.weights = new Map(Object.entries(layer?.stems ?? {}));
+    this.logistic = layer?.kind === 'logistic' ? layer : null;
+    this.layer = layer && layer.kind !== 'logistic' ? layer : null;
+    this.weights = new Map(Object.entries(this.layer?.stems ?? {}));
+    this.rows = new Map(Object.entries(this.logistic?.weights ?? {}));
   }
 
   /** The layer's evidence from stems (negated words count as "not_<stem>"). */
@@ -31,6 +36,15 @@ export class EnglishSentiment {
 
   score(tokens: Token[]): Sentiment {
     const rule = this.lexicon.score(tokens);
+    if (this.logistic) {
+      // Support-tuned layer: the most probable class; the score is P(positive) − P(negative).
+      const L = this.logistic;
+      const p = sentimentProbabilities(L, supportSentimentFeatures(tokens, rule, sentimentFeatures(tokens, this.stems)), this.rows);
+      let top = 0;
+      for (let c = 1; c < p.length; c++) if (p[c]! > p[top]!) top = c;
+      const score = roundScore(p[L.classes.indexOf('positive')]! - p[L.classes.indexOf('negative')]!);
+      return { score, label: L.classes[top]! };
+    }
     if (!this.layer) {
       const score = roundScore(rule.compound);
       return { score, label: labelFor(score) };
@@ -49,12 +63,18 @@ const NEGATION_WINDOW = 3;
 export function sentimentFeatures(tokens: Token[], fx: FeatureExtractor): string[] {
   const out = new Set<string>();
   let negLeft = 0;
-  for (const t of tokens) {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
     if (t.kind !== 'word') {
       if (t.kind === 'stop' || t.kind === 'bang' || t.kind === 'question') negLeft = 0;
       continue;
     }
     const w = t.value.replace(/'/g, '');
+    if (w === 'never' && tokens[i + 1]?.value === 'mind') {
+      out.add('nvm'); // "never mind": withdraws a question, negates nothing
+      i++;
+      continue;
+    }
     if (w === 'not' || w === 'no' || w === 'never' || w.endsWith('nt') && (t.value.endsWith("n't") || /^(dont|cant|wont|isnt|doesnt|didnt|wasnt|arent|couldnt|wouldnt|shouldnt|havent|hasnt)$/.test(w))) {
       negLeft = NEGATION_WINDOW;
       continue;

@@ -6,9 +6,11 @@ import type { SentimentLabel } from '../domain/types.js';
 import { FeatureExtractor } from './features.js';
 import natural from './natural.js';
 import { normalizeChatText } from './normalize.js';
-import { EnglishLexicon, type SentimentLayer } from './sentiment.js';
+import { EnglishLexicon, type LexiconSentimentLayer as SentimentLayer } from './sentiment.js';
 import { sentimentFeatures } from './tagger.js';
 import { tokenize } from './tokens.js';
+import { fitSentiment, supportSentimentFeatures, type LogisticSentimentLayer, type WeightedExample } from './support-sentiment.js';
+import { rng, shuffleInPlace } from '../random.js';
 
 export interface SentimentExample {
   text: string;
@@ -141,4 +143,32 @@ export function trainSentiment(examples: SentimentExample[], opts: { minCount?: 
     }
   }
   return { ...best, stems: stemLogOdds(rows, minCount) };
+}
+
+/**
+ * Trains the support-tuned logistic layer (support-sentiment.ts) on labelled rows from several sources. Every
+ * source weighs the same in total (a row of a small source weighs more, at most `maxWeight`), so the few support
+ * rows are not drowned by reviews and Reddit comments.
+ */
+export function trainSupportSentiment(
+  examples: SentimentExample[],
+  opts: { negativeShift?: number; l2?: number; epochs?: number; rate?: number; minCount?: number; maxWeight?: number; seed?: number; sourceWeights?: Record<string, number> } = {},
+): LogisticSentimentLayer {
+  const lexicon = new EnglishLexicon();
+  const fx = new FeatureExtractor({ bigrams: false });
+  const perSource = new Map<string, number>();
+  for (const e of examples) perSource.set(e.set, (perSource.get(e.set) ?? 0) + 1);
+  const mean = examples.length / perSource.size;
+  const maxWeight = opts.maxWeight ?? 5;
+  const rows: WeightedExample[] = examples.map((e) => {
+    const tokens = tokenize(normalizeChatText(e.text, 'slack'));
+    const rule = lexicon.score(tokens);
+    const w = Math.min(maxWeight, mean / perSource.get(e.set)!) * (opts.sourceWeights?.[e.set] ?? 1);
+    return { features: supportSentimentFeatures(tokens, rule, sentimentFeatures(tokens, fx)), label: e.label, weight: w };
+  });
+  const layer = fitSentiment(rows, { l2: opts.l2 ?? 1e-4, epochs: opts.epochs ?? 10, rate: opts.rate ?? 0.03, minCount: opts.minCount ?? 5, r: rng(opts.seed ?? 7), shuffle: shuffleInPlace });
+  // Support text reports more failures than reviews and comments do: the negative class gets a head start
+  // (chosen on held-out rows by eval/tune-sentiment.ts).
+  layer.bias[0] = Math.round((layer.bias[0]! + (opts.negativeShift ?? 0.3)) * 1e3) / 1e3;
+  return layer;
 }

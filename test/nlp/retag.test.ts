@@ -43,7 +43,7 @@ function writeData(taxonomy: unknown): void {
 /** `npm run train` with the team's data directory, writing the model file the worker loads. */
 function train(taxonomy: unknown, file: string): string {
   writeData(taxonomy);
-  const model = trainModel({ needsDir: pathToFileURL(dir + '/'), sentimentFile: null });
+  const model = trainModel({ needsDir: pathToFileURL(dir + '/'), sentimentDir: null });
   writeModelFile(file, model);
   return model.version;
 }
