@@ -49,20 +49,18 @@ export async function importCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const [platform, path, ...extra] = positionals;
-  if (platform !== 'slack' && platform !== 'discord') throw new UsageError(`import: say slack or discord (got ${platform ? `"${platform}"` : 'nothing'})`);
-  if (!path) throw new UsageError(`import ${platform}: name the export ${platform === 'slack' ? 'zip or folder' : 'file or folder'}`);
-  if (extra.length > 0) throw new UsageError(`import: unexpected argument "${extra[0]}"`);
-  if (platform === 'discord' && values.workspace) throw new UsageError('import discord: --workspace is for Slack exports (the guild id is in the file)');
+  if (platform !== 'slack' && platform !== 'discord') throw new UsageError(`say slack or discord (got ${platform ? `"${platform}"` : 'nothing'})`);
+  if (!path) throw new UsageError(`name the ${platform === 'slack' ? 'Slack export zip or folder' : 'Discord export file or folder'}`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (platform === 'discord' && values.workspace) throw new UsageError('--workspace is for Slack exports (a Discord export names its guild)');
 
   return withServices(async ({ config, log, queues }) => {
     let source;
     try {
       source = await openExport(path);
     } catch (err) {
-      if (err instanceof ExportOpenError) {
-        log.error({ path }, err.message);
-        throw new UsageError(err.message);
-      }
+      // One line on stderr (runOperatorCommand), not a log record as well.
+      if (err instanceof ExportOpenError) throw new UsageError(err.message);
       throw err;
     }
     const content =

@@ -5,6 +5,7 @@ import { readJsonObjectWithArray } from './json-scan.js';
 import type { MapResult } from './slack-export.js';
 import type { ExportSource } from './source.js';
 import { countSkip, type ExportContent } from './types.js';
+import { allOf } from './report.js';
 
 export interface DiscordImportOptions {
   /** Channels named on the command line (ids or names); win over the configured ones. */
@@ -143,7 +144,7 @@ export async function readDiscordExport(source: ExportSource, opts: DiscordImpor
   const files = source.list().filter((f) => f.toLowerCase().endsWith('.json'));
   if (files.length === 0) out.rejections.push({ file: source.label, position: 'file', reason: 'no .json files found' });
   const wanted = (opts.channels.length > 0 ? opts.channels : opts.configuredChannels).map((s) => s.replace(/^#/, '').toLowerCase());
-  if (wanted.length === 0) out.notes.push(`no support channels configured or named: importing all ${files.length} files`);
+  if (wanted.length === 0) out.notes.push(`no support channels configured or named: importing ${allOf(files.length, 'file')}`);
   const agentUsers = new Set(opts.agentUsers);
   const agentRoles = new Set(opts.agentRoles.map((r) => r.toLowerCase()));
   for (const file of files) {

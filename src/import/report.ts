@@ -3,6 +3,11 @@ import type { ImportProgress, ImportSummary } from './run.js';
 
 const num = (n: number): string => n.toLocaleString('en-US');
 
+/** "the one file" or "all 3 files": what an import of every one of `n` things takes. */
+export function allOf(n: number, noun: string, nouns = `${noun}s`): string {
+  return n === 1 ? `the one ${noun}` : `all ${num(n)} ${nouns}`;
+}
+
 export function formatProgress(p: ImportProgress): string {
   const secs = p.elapsedMs / 1000;
   const rate = secs > 0 ? Math.round((p.stored + p.duplicates) / secs) : 0;
@@ -26,7 +31,8 @@ export function formatSummary(s: ImportSummary, label: string): string {
   lines.push(`  rejected    ${num(s.rejections.length)}`);
   if (s.notQueued > 0) lines.push(`  not queued  ${num(s.notQueued)} (Redis unavailable: the worker's sweeper will tag them)`);
   if (s.rejections.length > 0) {
-    lines.push('', 'Rejected (everything else was imported):');
+    const rest = s.stored + s.updated > 0 ? 'everything else was imported' : s.duplicates > 0 ? 'everything else was already stored' : 'nothing was imported';
+    lines.push('', `Rejected (${rest}):`);
     for (const r of s.rejections.slice(0, MAX_LISTED)) lines.push(`  ${r.file}, ${r.position}: ${r.reason}`);
     if (s.rejections.length > MAX_LISTED) lines.push(`  … and ${num(s.rejections.length - MAX_LISTED)} more (see the log)`);
   }

@@ -4,6 +4,7 @@ import type { CapturedAttachment, CapturedMessage } from '../capture/types.js';
 import { readJsonArray } from './json-scan.js';
 import type { ExportSource } from './source.js';
 import { countSkip, type ExportContent, type ImportRecord, type Rejection } from './types.js';
+import { allOf } from './report.js';
 
 export interface SlackImportOptions {
   /** Channels named on the command line (ids or names, with or without #); win over the configured ones. */
@@ -192,7 +193,7 @@ export async function readSlackExport(source: ExportSource, opts: SlackImportOpt
 
   const wanted = (opts.channels.length > 0 ? opts.channels : opts.configuredChannels).map(normaliseChannelName);
   const selected = wanted.length === 0 ? channels : channels.filter((c) => wanted.includes(c.id.toLowerCase()) || wanted.includes(c.name.toLowerCase()));
-  if (wanted.length === 0) out.notes.push(`no support channels configured or named: importing all ${channels.length} channels`);
+  if (wanted.length === 0) out.notes.push(`no support channels configured or named: importing ${allOf(channels.length, 'channel')}`);
   for (const w of wanted) {
     if (!channels.some((c) => c.id.toLowerCase() === w || c.name.toLowerCase() === w)) {
       reject({ file: 'channels.json', position: 'channels', reason: `channel "${w}" is not in this export` });

@@ -1,6 +1,6 @@
 // The import summary and progress text (pure).
 import { describe, expect, it } from 'vitest';
-import { formatProgress, formatSummary } from '../../src/import/report.js';
+import { allOf, formatProgress, formatSummary } from '../../src/import/report.js';
 import type { ImportSummary } from '../../src/import/run.js';
 import { readJsonArray, readJsonObjectWithArray } from '../../src/import/json-scan.js';
 
@@ -44,6 +44,32 @@ describe('import report', () => {
     expect(formatProgress({ total: 200, done: 100, stored: 90, duplicates: 10, rejected: 0, elapsedMs: 2000 })).toBe(
       '[############............] 50% 100/200 · 90 new · 10 duplicates · 0 rejected · 50 msg/s',
     );
+  });
+
+  it('says what was imported beside the rejections: everything else, only what was already stored, or nothing', () => {
+    const base: ImportSummary = {
+      platform: 'discord',
+      via: 'bulk',
+      read: 0,
+      stored: 0,
+      duplicates: 0,
+      updated: 0,
+      rejections: [{ file: 'bad.json', position: 'header', reason: 'no guild.id: is this a DiscordChatExporter JSON file?' }],
+      skipped: {},
+      notQueued: 0,
+      notes: [],
+      elapsedMs: 10,
+      rate: 0,
+      timings: {},
+    };
+    const heading = (s: ImportSummary): string | undefined => formatSummary(s, 'x').split('\n').find((l) => l.startsWith('Rejected'));
+    expect(heading(base)).toBe('Rejected (nothing was imported):');
+    expect(heading({ ...base, read: 3, duplicates: 3 })).toBe('Rejected (everything else was already stored):');
+    expect(heading({ ...base, read: 3, stored: 2, duplicates: 1 })).toBe('Rejected (everything else was imported):');
+    expect(heading({ ...base, read: 1, updated: 1 })).toBe('Rejected (everything else was imported):');
+    expect(allOf(1, 'file')).toBe('the one file');
+    expect(allOf(0, 'file')).toBe('all 0 files');
+    expect(allOf(1200, 'channel')).toBe('all 1,200 channels');
   });
 
   it('reads the complete elements of damaged JSON and says where the damage is', () => {
