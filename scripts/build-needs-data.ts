@@ -14,6 +14,7 @@ const SHARED = new URL('../../shared/data/', import.meta.url);
 const maps = JSON.parse(readFileSync(new URL('../data/needs/mappings.json', import.meta.url), 'utf8')) as {
   banking77: Record<string, string | null>;
   clinc150: Record<string, string | null>;
+  clinc150_text_rules: Array<{ intent: string; pattern: string; need: string }>;
 };
 
 const rows: Array<[string, string, string]> = [];
@@ -68,7 +69,8 @@ for (const r of JSON.parse(readFileSync(new URL('nlupp.json', SHARED), 'utf8')) 
 // CLINC150 support intents (train + val only).
 const clinc = JSON.parse(readFileSync(new URL('clinc150.json', SHARED), 'utf8')) as Record<string, Array<[string, string]>>;
 for (const [text, intent] of [...clinc.train!, ...clinc.val!]) {
-  const need = maps.clinc150[intent];
+  const rule = maps.clinc150_text_rules.find((r) => r.intent === intent && new RegExp(r.pattern, 'i').test(text));
+  const need = rule ? rule.need : maps.clinc150[intent];
   if (need) add(need, 'clinc150', text);
 }
 

@@ -38,6 +38,8 @@ export interface NeedsParams {
    * need; other needs join when their probability reaches the threshold.
    */
   explicitNone?: boolean;
+  /** With explicitNone: a need only one clause gives needs at least this probability in the whole message. */
+  clauseSupport?: number;
   /** The shorthand table the model was trained with (data/needs/shorthand.json); absent = the built-in one. */
   shorthand?: Record<string, string>;
   /** Character n-gram lengths of the features (absent = none). */
@@ -291,9 +293,14 @@ export class NeedsScorer {
         for (const need of [...found.keys()]) if (!byClause.has(need)) found.delete(need);
       }
       const floor = this.params.clauseFloor ?? 0;
+      // With `none` a class of its own, a need only one clause gives must also keep some probability in the whole
+      // message ("i ordered by mistake, can u cancel it" is a cancellation, not also an order).
+      const support = this.params.explicitNone ? this.params.clauseSupport ?? 0 : 0;
+      const pWhole = support > 0 ? this.softmax(total, knownTotal, this.logPrior, false) : null;
       for (const [need, c] of byClause) {
         const whole = found.get(need);
         if (whole === undefined && c < floor) continue;
+        if (whole === undefined && pWhole && pWhole[this.classes.indexOf(need)]! < support) continue;
         found.set(need, Math.max(whole ?? 0, c));
       }
     }

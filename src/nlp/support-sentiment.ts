@@ -5,6 +5,7 @@
 // real labelled text (VADER sets, GoEmotions, support queries with weak labels from their intent, and a few
 // hand-written support messages); scored in the tagger (pure once constructed).
 import type { SentimentLabel } from '../domain/index.js';
+import { emojiValence, emoticonValence, shortcodeValence } from './emoji.js';
 import type { FeatureExtractor } from './features.js';
 import type { RuleScore } from './sentiment.js';
 import type { Token } from './tokens.js';
@@ -42,11 +43,19 @@ export function supportSentimentFeatures(tokens: Token[], rule: RuleScore, stems
   let negated = false;
   let prevNeg = false;
   let resolved = false;
+  let emojiPos = false;
+  let emojiNeg = false;
   let prev = '';
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.kind === 'question') question = true;
     else if (t.kind === 'bang') bang = true;
+    else if (t.kind === 'emoji' || t.kind === 'emoticon' || t.kind === 'shortcode') {
+      // An emoji says how the writer feels more plainly than words do.
+      const v = t.kind === 'emoji' ? emojiValence(t.value) : t.kind === 'emoticon' ? emoticonValence(t.value) : shortcodeValence(t.value);
+      if (v !== undefined && v > 0) emojiPos = true;
+      if (v !== undefined && v < 0) emojiNeg = true;
+    }
     if (t.kind !== 'word') continue;
     const w = t.value.replace(/'/g, '');
     if (w === 'never' && tokens[i + 1]?.value === 'mind') {
@@ -65,6 +74,8 @@ export function supportSentimentFeatures(tokens: Token[], rule: RuleScore, stems
     } else if (prevNeg && !/^(it|is|be|been|yet|really|quite|so|even|all)$/.test(w)) prevNeg = false;
     prev = w;
   }
+  if (emojiPos) f.set('@emoji+', 1);
+  if (emojiNeg) f.set('@emoji-', 1);
   if (resolved) {
     f.set('@resolved', 1);
     fail = 0;

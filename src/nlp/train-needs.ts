@@ -194,7 +194,7 @@ export function trainNeeds(data: TrainingData, opts: NeedsTrainingOptions = {}):
       explicitNone: true,
       minConfidence: opts.minConfidence ?? 0,
       clausesFirst: opts.clausesFirst ?? true,
-      clauseFloor: opts.clauseFloor ?? 0.5,
+      clauseFloor: opts.clauseFloor ?? 0.6,
       shorthand: { ...shorthand },
       charNgrams,
     };

@@ -55,6 +55,29 @@ describe('emoji and emoticons', () => {
   });
 });
 
+describe('support chat (issue 21)', () => {
+  it('reads service failures as negative without sentiment words', () => {
+    for (const t of ['flight delayed again', 'on hold for two hours', 'lost my bag', 'charged twice for one order', 'still not fixed', 'third email and no answer'])
+      expect([t, tag(t).sentiment.label]).toEqual([t, 'negative']);
+  });
+
+  it('reads requests, questions and neutral reports as neutral', () => {
+    for (const t of ['Can I change the email my invoices go to?', 'how do i export my data', 'please send me the invoice for may', 'my order number is 4412'])
+      expect([t, tag(t).sentiment.label]).toEqual([t, 'neutral']);
+    expect(tag('It also happens on the web version.').sentiment.label).not.toBe('positive');
+  });
+
+  it('does not let a closing thanks make a complaint positive', () => {
+    expect(tag('still waiting for my refund, thanks').sentiment.label).toBe('negative');
+    expect(tag('app still crashing. thanks').sentiment.label).toBe('negative');
+  });
+
+  it('reads a fixed problem as positive or neutral, never negative', () => {
+    expect(tag('Never mind my deleted question, the update fixed it.').sentiment.label).not.toBe('negative');
+    expect(tag('all good now, the update fixed it, thanks!').sentiment.label).toBe('positive');
+  });
+});
+
 describe('languages', () => {
   it('tags Spanish and Portuguese with natural\'s lexicon for them, not as English', () => {
     const es = tag('hola, el servicio es muy malo y estoy muy enojado');
