@@ -12,7 +12,7 @@ import { createDashboard, DASHBOARD_PATH } from '../src/http/dashboard.js';
 import type { Logger } from '../src/logger.js';
 import { loadTagger } from '../src/nlp/tagger.js';
 import type { PlatformAdapter } from '../src/platform.js';
-import { Queues } from '../src/queue.js';
+import { checkRedis, Queues } from '../src/queue.js';
 import { startWorkers, type WorkerHandle } from '../jobs/worker.js';
 import { startDigestWorker } from '../jobs/digest.js';
 import { startSurveyWorker } from '../jobs/survey.js';
@@ -26,8 +26,24 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
+/**
+ * Connects to MongoDB and checks that Redis answers, both at once, each within CONNECT_TIMEOUT_SECONDS.
+ * Throws a ServiceUnreachableError (one line naming the service, its address and its variable), or an
+ * AggregateError of both when neither answers.
+ */
+export async function connectServices(config: Config, log: Logger, opts: { dbName?: string } = {}): Promise<void> {
+  const [mongo, redis] = await Promise.allSettled([
+    connectMongo(config.mongoUrl, log.child({ component: 'mongo' }), { ...(opts.dbName ? { dbName: opts.dbName } : {}), serverSelectionTimeoutMS: config.connectTimeoutMs }),
+    checkRedis(config.redisUrl, config.connectTimeoutMs),
+  ]);
+  const failed = [mongo, redis].filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
+  if (failed.length === 0) return;
+  if (mongo.status === 'fulfilled') await disconnectMongo();
+  throw failed.length === 1 ? failed[0] : new AggregateError(failed, failed.map((e) => e.message).join('; '));
+}
+
 export async function startApp(mode: Mode, config: Config, log: Logger, opts: { dbName?: string } = {}): Promise<RunningApp> {
-  await connectMongo(config.mongoUrl, log.child({ component: 'mongo' }), opts.dbName ? { dbName: opts.dbName } : {});
+  await connectServices(config, log, opts);
   await ensureIndexes();
   setReadModelPartitions(config.readModelPartitions);
   await ensureLayout(config.readModelPartitions);
@@ -80,7 +96,9 @@ export async function startApp(mode: Mode, config: Config, log: Logger, opts: { 
       );
     }
   }
-  const port = await http.listen(config.port, config.host);
+  // A lone worker has a port of its own (WORKER_PORT, any free one by default), so any number of workers run
+  // on one host beside a bot.
+  const port = await http.listen(mode === 'worker' ? config.workerPort : config.port, config.host);
   for (const a of adapters) await a.start();
   // The weekly digest posts through the adapters, so its worker runs where they are.
   const digestWorker =

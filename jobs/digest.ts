@@ -14,7 +14,8 @@ import { buildDigest } from '../src/digest/index.js';
 import { previousWeek, weekOf } from '../src/time/week.js';
 import type { Logger } from '../src/logger.js';
 import type { PlatformAdapter } from '../src/platform.js';
-import { producerConnection, workerConnection } from '../src/queue.js';
+import { closeWorkers, producerConnection, queueErrorListener, watchRedisConnection, workerConnection } from '../src/queue.js';
+import { reportOutage } from '../src/reachability.js';
 
 export const DIGEST_QUEUE = 'digest';
 /** How often the schedule is brought up to date with the workspaces known (new ones get their job). */
@@ -136,20 +137,20 @@ export interface DigestWorkerHandle {
 
 /** Starts the digest queue's worker and keeps every workspace's schedule (called by the bot process). */
 export async function startDigestWorker(deps: DigestDeps & { redisUrl: string; prefix: string; schedule?: boolean }): Promise<DigestWorkerHandle> {
-  const producer: Redis = producerConnection(deps.redisUrl);
-  producer.on('error', (err) => deps.log.warn({ err: err.message }, 'redis (digest producer) error'));
-  const consumer: Redis = workerConnection(deps.redisUrl);
-  consumer.on('error', (err) => deps.log.warn({ err: err.message }, 'redis (digest worker) error'));
+  const producer: Redis = watchRedisConnection(producerConnection(deps.redisUrl), deps.redisUrl, deps.log);
+  const consumer: Redis = watchRedisConnection(workerConnection(deps.redisUrl), deps.redisUrl, deps.log);
   const queue = new Queue<DigestJobData>(DIGEST_QUEUE, { connection: producer, prefix: deps.prefix });
-  queue.on('error', (err) => deps.log.warn({ err: err.message }, 'digest queue error'));
+  queue.on('error', queueErrorListener(deps.redisUrl, deps.log, { queue: DIGEST_QUEUE }));
   const process = createDigestProcessor(deps);
   const worker = new Worker<DigestJobData, DigestJobOutcome | number>(
     DIGEST_QUEUE,
     async (job) => (job.name === 'schedule-digests' ? scheduleDigests(queue, deps) : process(job)),
     { connection: consumer, prefix: deps.prefix, concurrency: 2 },
   );
-  worker.on('error', (err) => deps.log.error({ err: err.message, queue: DIGEST_QUEUE }, 'worker error'));
-  worker.on('failed', (job, err) => deps.log.warn({ queue: DIGEST_QUEUE, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
+  worker.on('error', queueErrorListener(deps.redisUrl, deps.log, { queue: DIGEST_QUEUE }, 'error'));
+  worker.on('failed', (job, err) => {
+    if (!reportOutage(err)) deps.log.warn({ queue: DIGEST_QUEUE, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed');
+  });
   if (deps.schedule !== false) {
     try {
       await scheduleDigests(queue, deps);
@@ -162,10 +163,9 @@ export async function startDigestWorker(deps: DigestDeps & { redisUrl: string; p
     queue,
     worker,
     async close() {
-      await worker.close();
+      await closeWorkers([() => worker.close()], [consumer], deps.log);
       await queue.close();
       producer.disconnect();
-      consumer.disconnect();
     },
   };
 }

@@ -12,6 +12,8 @@ import { Message } from '../src/db/models.js';
 import { withDocLock } from '../src/db/doc-lock.js';
 import type { Logger } from '../src/logger.js';
 import type { TagEnqueuer } from '../src/capture/capture.js';
+import { queueErrorListener } from '../src/queue.js';
+import { reportOutage } from '../src/reachability.js';
 
 export const RETAG_QUEUE = 'retag';
 
@@ -91,6 +93,8 @@ export function retagJobId(model: string): string {
 
 export interface RetagWorkerOptions {
   connection: () => Redis;
+  /** For the outage report of the queue's and worker's errors. */
+  redisUrl: string;
   prefix: string;
   queue: TagEnqueuer;
   model: string;
@@ -113,14 +117,16 @@ export async function startRetagWorker(opts: RetagWorkerOptions): Promise<RetagH
     prefix: opts.prefix,
     defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: { age: 30 * 24 * 3600 }, removeOnFail: { age: 14 * 24 * 3600 } },
   });
-  queue.on('error', (err) => opts.log.warn({ err: err.message, queue: RETAG_QUEUE }, 'queue error'));
+  queue.on('error', queueErrorListener(opts.redisUrl, opts.log, { queue: RETAG_QUEUE }));
   const worker = new Worker<RetagJobData>(RETAG_QUEUE, createRetagProcessor(opts.queue, opts.model, opts.log), {
     connection: opts.connection(),
     prefix: opts.prefix,
     concurrency: 1,
   });
-  worker.on('error', (err) => opts.log.error({ err: err.message, queue: RETAG_QUEUE }, 'worker error'));
-  worker.on('failed', (job, err) => opts.log.warn({ queue: RETAG_QUEUE, jobId: job?.id, err: err.message }, 'job failed'));
+  worker.on('error', queueErrorListener(opts.redisUrl, opts.log, { queue: RETAG_QUEUE }, 'error'));
+  worker.on('failed', (job, err) => {
+    if (!reportOutage(err)) opts.log.warn({ queue: RETAG_QUEUE, jobId: job?.id, err: err.message }, 'job failed');
+  });
   const handle: RetagHandle = {
     worker,
     queue,

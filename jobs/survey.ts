@@ -7,7 +7,8 @@ import type { Redis } from 'ioredis';
 import { askSurvey, SURVEY_QUEUE, type AskOutcome, type SurveyJobData, type SurveyPort, type SurveySettings } from '../src/feedback/index.js';
 import type { Logger } from '../src/logger.js';
 import type { PlatformAdapter } from '../src/platform.js';
-import { workerConnection } from '../src/queue.js';
+import { closeWorkers, queueErrorListener, watchRedisConnection, workerConnection } from '../src/queue.js';
+import { reportOutage } from '../src/reachability.js';
 
 export interface SurveyWorkerDeps {
   adapters: PlatformAdapter[];
@@ -38,16 +39,16 @@ export interface SurveyWorkerHandle {
 }
 
 export function startSurveyWorker(deps: SurveyWorkerDeps): SurveyWorkerHandle {
-  const consumer: Redis = workerConnection(deps.redisUrl);
-  consumer.on('error', (err) => deps.log.warn({ err: err.message }, 'redis (survey worker) error'));
+  const consumer: Redis = watchRedisConnection(workerConnection(deps.redisUrl), deps.redisUrl, deps.log);
   const worker = new Worker<SurveyJobData, AskOutcome>(SURVEY_QUEUE, createSurveyProcessor(deps), { connection: consumer, prefix: deps.prefix, concurrency: 2 });
-  worker.on('error', (err) => deps.log.error({ err: err.message, queue: SURVEY_QUEUE }, 'worker error'));
-  worker.on('failed', (job, err) => deps.log.warn({ queue: SURVEY_QUEUE, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
+  worker.on('error', queueErrorListener(deps.redisUrl, deps.log, { queue: SURVEY_QUEUE }, 'error'));
+  worker.on('failed', (job, err) => {
+    if (!reportOutage(err)) deps.log.warn({ queue: SURVEY_QUEUE, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed');
+  });
   return {
     worker,
     async close() {
-      await worker.close();
-      consumer.disconnect();
+      await closeWorkers([() => worker.close()], [consumer], deps.log);
     },
   };
 }

@@ -1,13 +1,14 @@
 // Worker setup: BullMQ workers for every queue, with error listeners, retries and a clean shutdown.
-import { Worker } from 'bullmq';
+import { Worker, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import { MessageTagger } from '../src/counters/tag-message.js';
 import { historyProjector } from '../src/history/index.js';
 import type { Logger } from '../src/logger.js';
 import type { Tagger } from '../src/nlp/types.js';
-import { QUEUE, workerConnection, type Queues, type TagChunkJobData, type TagJobData } from '../src/queue.js';
-import { createMaintenanceProcessor, RESOLVE_QUIET_EVERY_MS, RETENTION_EVERY_MS, SWEEP_EVERY_MS } from './maintenance.js';
+import { closeWorkers, QUEUE, queueErrorListener, watchRedisConnection, workerConnection, type MaintenanceJobName, type Queues, type TagChunkJobData, type TagJobData } from '../src/queue.js';
+import { reportOutage } from '../src/reachability.js';
+import { createMaintenanceProcessor, RESOLVE_QUIET_EVERY_MS, RETENTION_EVERY_MS, SWEEP_EVERY_MS, type MaintenanceJobData } from './maintenance.js';
 import { createTagChunkProcessor, createTagProcessor } from './tag.js';
 import { startRetagWorker, type RetagHandle } from './retag.js';
 import { startTagProgress } from './progress.js';
@@ -32,10 +33,20 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<WorkerHan
   const { config, log, queues } = opts;
   const connections: Redis[] = [];
   const connection = (): Redis => {
-    const c = workerConnection(config.redisUrl);
-    c.on('error', (err) => log.warn({ err: err.message }, 'redis (worker) error'));
+    const c = watchRedisConnection(workerConnection(config.redisUrl), config.redisUrl, log);
     connections.push(c);
     return c;
+  };
+  // Listeners go on as each worker is made: an 'error' emitted with none would be thrown (and printed as a
+  // stack trace) while the next await runs, e.g. when Redis is down.
+  const listen = <T extends Worker>(w: T): T => {
+    w.on('error', queueErrorListener(config.redisUrl, log, { queue: w.name }, 'error'));
+    w.on('failed', (job, err) => {
+      // While MongoDB or Redis is away every job fails the same way: said once (src/reachability.ts), retried.
+      if (reportOutage(err)) log.debug({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed');
+      else log.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed');
+    });
+    return w;
   };
   const messageTagger = new MessageTagger({
     tagger: opts.tagger,
@@ -43,41 +54,32 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<WorkerHan
     defaultTimeZone: config.timeZone,
     afterCount: historyProjector(log.child({ component: 'history' })),
   });
-  const tagWorker = new Worker<TagJobData>(QUEUE.tag, createTagProcessor(messageTagger), {
+  const tagWorker = listen(new Worker<TagJobData>(QUEUE.tag, createTagProcessor(messageTagger), {
     connection: connection(),
     prefix: config.queuePrefix,
     concurrency: config.tagConcurrency,
-  });
+  }));
   // The bulk importer's chunk jobs, expanded into the tag jobs above (cheap: one addBulk each).
-  const tagChunkWorker = new Worker<TagChunkJobData>(QUEUE.tagChunk, createTagChunkProcessor(queues), {
+  const tagChunkWorker = listen(new Worker<TagChunkJobData>(QUEUE.tagChunk, createTagChunkProcessor(queues), {
     connection: connection(),
     prefix: config.queuePrefix,
     concurrency: 1,
-  });
-  const maintenanceWorker = new Worker(QUEUE.maintenance, createMaintenanceProcessor(queues, log.child({ component: 'maintenance' }), { resolveAfterDays: config.resolveAfterDays ?? 7, retentionDays: config.retentionDays ?? 0 }), {
+  }));
+  const maintenanceWorker = listen(new Worker<MaintenanceJobData>(QUEUE.maintenance, createMaintenanceProcessor(queues, log.child({ component: 'maintenance' }), { resolveAfterDays: config.resolveAfterDays ?? 7, retentionDays: config.retentionDays ?? 0 }), {
     connection: connection(),
     prefix: config.queuePrefix,
     concurrency: 1,
-  });
+  }));
   // At start (when scheduling), history tagged by another model is re-tagged, once per model version.
-  const retag = await startRetagWorker({ connection, prefix: config.queuePrefix, queue: queues, model: opts.tagger.modelVersion, log: log.child({ component: 'retag' }), enqueueOnStart: opts.schedule !== false });
-  const workers = [tagWorker, tagChunkWorker, maintenanceWorker];
+  const retag = await startRetagWorker({ connection, redisUrl: config.redisUrl, prefix: config.queuePrefix, queue: queues, model: opts.tagger.modelVersion, log: log.child({ component: 'retag' }), enqueueOnStart: opts.schedule !== false });
+  const workers: Worker[] = [tagWorker, tagChunkWorker, maintenanceWorker];
   // A progress line every few seconds while tag jobs complete, one when the backlog is gone, none while idle.
   const progress = startTagProgress({ worker: tagWorker as never, backlog: async () => Object.values(await queues.tag.getJobCounts('waiting', 'prioritized', 'delayed', 'active')).reduce((a, b) => a + b, 0) }, log.child({ component: 'progress' }));
-  for (const w of workers) {
-    w.on('error', (err) => log.error({ err: err.message, queue: w.name }, 'worker error'));
-    w.on('failed', (job, err) =>
-      log.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'),
-    );
-  }
   if (opts.schedule !== false) {
     try {
-      await queues.maintenance.upsertJobScheduler('sweep-untagged', { every: SWEEP_EVERY_MS }, { name: 'sweep-untagged' });
-      await queues.maintenance.upsertJobScheduler('resolve-quiet', { every: RESOLVE_QUIET_EVERY_MS }, { name: 'resolve-quiet' });
-      if (config.retentionDays) await queues.maintenance.upsertJobScheduler('retention', { every: RETENTION_EVERY_MS }, { name: 'retention' });
-      else await queues.maintenance.removeJobScheduler('retention');
+      await syncMaintenanceSchedules(queues.maintenance, maintenanceSchedules(config), log);
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'could not schedule the untagged sweep; it runs at next start');
+      log.warn({ err: (err as Error).message }, 'could not schedule the maintenance jobs (untagged sweep, resolve, retention); they are scheduled at next start');
     }
   }
   if (opts.schedule !== false) {
@@ -94,9 +96,56 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<WorkerHan
     retag,
     async close() {
       progress.stop();
-      // Stop taking jobs and let running ones finish.
-      await Promise.allSettled([...workers.map((w) => w.close()), retag.close()]);
-      for (const c of connections) c.disconnect();
+      // Stop taking jobs and let running ones finish (bounded: see closeWorkers).
+      await closeWorkers([...workers.map((w) => () => w.close()), () => retag.close()], connections, log);
     },
   };
+}
+
+/** One periodic maintenance job as this process's configuration wants it. */
+export interface MaintenanceSchedule {
+  name: MaintenanceJobName;
+  every: number;
+  data: MaintenanceJobData;
+}
+
+/** The maintenance schedules of a configuration; retention only when RETENTION_DAYS is set. */
+export function maintenanceSchedules(config: Partial<Pick<Config, 'resolveAfterDays' | 'retentionDays'>>): MaintenanceSchedule[] {
+  const out: MaintenanceSchedule[] = [
+    { name: 'sweep-untagged', every: SWEEP_EVERY_MS, data: {} },
+    { name: 'resolve-quiet', every: RESOLVE_QUIET_EVERY_MS, data: { resolveAfterDays: config.resolveAfterDays ?? 7 } },
+  ];
+  if (config.retentionDays) out.push({ name: 'retention', every: RETENTION_EVERY_MS, data: { retentionDays: config.retentionDays } });
+  return out;
+}
+
+const ALL_MAINTENANCE: MaintenanceJobName[] = ['sweep-untagged', 'resolve-quiet', 'retention'];
+
+/**
+ * Brings the job schedulers of the maintenance queue to these schedules, at every start. A scheduler whose
+ * interval and settings are unchanged keeps its next run; one whose settings changed (or a new one) is made
+ * afresh, so its next run is now and carries the new settings (BullMQ would otherwise keep the time of the
+ * next run registered under the same queue prefix, up to an hour away); one no longer wanted is removed.
+ */
+export async function syncMaintenanceSchedules(queue: Queue, schedules: MaintenanceSchedule[], log: Logger): Promise<Array<{ name: MaintenanceJobName; change: 'kept' | 'renewed' | 'created' | 'removed' }>> {
+  const changes: Array<{ name: MaintenanceJobName; change: 'kept' | 'renewed' | 'created' | 'removed' }> = [];
+  for (const s of schedules) {
+    const current = await queue.getJobScheduler(s.name);
+    const same = current !== undefined && current.every === s.every && sameData(current.template?.data, s.data);
+    if (current && !same) await queue.removeJobScheduler(s.name);
+    await queue.upsertJobScheduler(s.name, { every: s.every }, { name: s.name, data: s.data });
+    changes.push({ name: s.name, change: same ? 'kept' : current ? 'renewed' : 'created' });
+  }
+  for (const name of ALL_MAINTENANCE) {
+    if (schedules.some((s) => s.name === name)) continue;
+    if (await queue.removeJobScheduler(name)) changes.push({ name, change: 'removed' });
+  }
+  const changed = changes.filter((c) => c.change !== 'kept');
+  if (changed.length > 0) log.info({ schedules: changed, settings: Object.assign({}, ...schedules.map((s) => s.data)) }, 'maintenance schedules follow this configuration');
+  return changes;
+}
+
+function sameData(a: unknown, b: MaintenanceJobData): boolean {
+  const norm = (v: unknown): string => JSON.stringify(Object.entries((v ?? {}) as Record<string, unknown>).sort(([x], [y]) => x.localeCompare(y)));
+  return norm(a) === norm(b);
 }

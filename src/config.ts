@@ -6,6 +6,8 @@ import { ConfigError } from './errors.js';
 import { DEFAULT_SURVEY_SETTINGS, type SurveySettings } from './domain/survey.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** `json`: one JSON object a line; `pretty`: coloured, readable lines (pino-pretty); `auto`: pretty on a terminal. */
+export type LogFormat = 'auto' | 'json' | 'pretty';
 
 export interface SlackConfig {
   botToken: string;
@@ -43,10 +45,16 @@ export interface DiscordConfig {
 export interface Config {
   mongoUrl: string;
   redisUrl: string;
+  /** HTTP port of `start` and `bot` (health, metrics, Slack events). */
   port: number;
+  /** HTTP port of a lone `worker` (health, metrics); 0 = any free port, logged at start. */
+  workerPort: number;
   /** Address the HTTP server binds to. */
   host: string;
+  /** How long start (and each CLI command) waits for MongoDB and Redis to answer before giving up. */
+  connectTimeoutMs: number;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   /** BullMQ key prefix; wrap in braces (e.g. `{sh}`) for Redis Cluster. */
   queuePrefix: string;
   tagConcurrency: number;
@@ -242,6 +250,14 @@ export function readEnv(processEnv: Env = process.env, dotenvPath = '.env'): Env
   return { ...fromFile, ...processEnv };
 }
 
+const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
+
+function logFormat(env: Env): LogFormat {
+  const v = (str(env, 'LOG_FORMAT') ?? 'auto').toLowerCase();
+  if (!LOG_FORMATS.includes(v as LogFormat)) throw new ConfigError('LOG_FORMAT', `must be one of ${LOG_FORMATS.join(', ')} (got "${v}")`);
+  return v as LogFormat;
+}
+
 export function loadConfig(env: Env): Config {
   const logLevel = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
@@ -255,8 +271,11 @@ export function loadConfig(env: Env): Config {
     mongoUrl: url(env, 'MONGO_URL', 'mongodb://127.0.0.1:27017/support-history', ['mongodb:', 'mongodb+srv:']),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     port: int(env, 'PORT', 3000, 0, 65535),
+    workerPort: int(env, 'WORKER_PORT', 0, 0, 65535),
     host: str(env, 'HOST') ?? '0.0.0.0',
+    connectTimeoutMs: int(env, 'CONNECT_TIMEOUT_SECONDS', 5, 1, 300) * 1000,
     logLevel: logLevel as LogLevel,
+    logFormat: logFormat(env),
     queuePrefix,
     tagConcurrency: int(env, 'TAG_CONCURRENCY', 4, 1, 256),
     conversationWindowMinutes: int(env, 'CONVERSATION_WINDOW_MINUTES', 30, 1, 24 * 60),

@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'sh_queue_unavailable'
   | 'sh_model_invalid'
   | 'sh_layout_mismatch'
-  | 'sh_capture_busy';
+  | 'sh_capture_busy'
+  | 'sh_service_unreachable';
 
 export class SupportHistoryError extends Error {
   readonly code: ErrorCode;
@@ -62,5 +63,19 @@ export class LayoutMismatchError extends SupportHistoryError {
 export class CaptureBusyError extends SupportHistoryError {
   constructor(running: number, waiting: number) {
     super('sh_capture_busy', `capture is busy (${running} running, ${waiting} waiting); deliver the event again later`);
+  }
+}
+
+/** MongoDB or Redis did not answer. The message is one line naming the service, its address and its variable. */
+export class ServiceUnreachableError extends SupportHistoryError {
+  constructor(
+    readonly service: 'MongoDB' | 'Redis',
+    /** The address with any password hidden. */
+    readonly address: string,
+    readonly variable: 'MONGO_URL' | 'REDIS_URL',
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super('sh_service_unreachable', `cannot reach ${service} at ${address} (${variable}): ${reason}`, options);
   }
 }

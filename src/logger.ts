@@ -1,6 +1,9 @@
 // One pino logger for the process; components take child loggers with structured fields.
+// JSON lines by default; readable coloured lines (pino-pretty) when LOG_FORMAT=pretty, or LOG_FORMAT=auto (the
+// default) and the output is a terminal.
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import type { LogLevel } from './config.js';
+import type { LogFormat, LogLevel } from './config.js';
 
 export type { Logger };
 
@@ -59,7 +62,35 @@ function scrubValue(value: unknown, depth: number): unknown {
   return out;
 }
 
-export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+export interface LoggerOptions {
+  /** `auto` (the default): pretty when the output (`fd`) is a terminal. */
+  format?: LogFormat;
+  /** Where the lines go when no destination stream is given: 1 stdout (default), 2 stderr. */
+  fd?: 1 | 2;
+}
+
+/** Whether lines written to `fd` in this format are pretty-printed. */
+export function isPretty(format: LogFormat | undefined, fd: 1 | 2 = 1): boolean {
+  if (format === 'pretty') return true;
+  if (format !== 'auto') return false;
+  return (fd === 1 ? process.stdout : process.stderr).isTTY === true;
+}
+
+function prettyStream(fd: 1 | 2): pino.DestinationStream {
+  // Loaded only when asked for: JSON logs never load it.
+  const pretty = createRequire(import.meta.url)('pino-pretty') as (opts: Record<string, unknown>) => pino.DestinationStream;
+  return pretty({
+    destination: fd,
+    sync: true,
+    colorize: (fd === 1 ? process.stdout : process.stderr).isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+  });
+}
+
+export function createLogger(level: LogLevel, destination?: pino.DestinationStream, opts: LoggerOptions = {}): Logger {
+  const fd = opts.fd ?? 1;
+  const stream = isPretty(opts.format, fd) ? prettyStream(fd) : destination;
   return pino(
     {
       level,
@@ -73,6 +104,6 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
       },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    stream,
   );
 }

@@ -2,8 +2,10 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { tagChunkJobId, tagJobId } from './domain/keys.js';
-import { QueueUnavailableError } from './errors.js';
+import { redactUrl } from './config.js';
+import { QueueUnavailableError, ServiceUnreachableError } from './errors.js';
 import type { Logger } from './logger.js';
+import { isConnectionError, reachability, reportOutage } from './reachability.js';
 import { retryDeferredSurveys, scheduleOrDefer, SURVEY_QUEUE, type SurveyJobData } from './feedback/schedule.js';
 import { type SurveyScheduler } from './feedback/types.js';
 import { DEFAULT_SURVEY_SETTINGS, type SurveySettings } from './domain/survey.js';
@@ -52,16 +54,117 @@ export const TAG_CHUNK_JOB_OPTIONS: JobsOptions = {
 };
 
 /**
+ * How long a Redis connection waits before its next reconnection attempt: 0.5 s, 1 s, 2 s … up to 10 s, with a
+ * little jitter so a process's connections do not knock together. Retried for ever; reported once per outage.
+ */
+export function reconnectDelay(attempt: number): number {
+  const base = Math.min(250 * 2 ** Math.min(attempt, 6), 10_000);
+  return Math.round(base * (0.9 + Math.random() * 0.2));
+}
+
+/**
  * A connection for a BullMQ producer (Queue): it fails fast while Redis is down instead of buffering
  * commands in memory, so capture can store the message and leave the tagging to the sweeper.
  */
 export function producerConnection(redisUrl: string, extra: RedisOptions = {}): Redis {
-  return new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false, ...extra });
+  return new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false, retryStrategy: reconnectDelay, ...extra });
 }
 
 /** A connection for a BullMQ Worker: blocking commands, retried for ever. */
 export function workerConnection(redisUrl: string, extra: RedisOptions = {}): Redis {
-  return new Redis(redisUrl, { maxRetriesPerRequest: null, ...extra });
+  return new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy: reconnectDelay, ...extra });
+}
+
+/**
+ * Reports a Redis connection's outages through the process's one Redis Reachability: one warning when Redis
+ * stops answering, one line when this connection is ready again, nothing for each failed retry.
+ */
+export function watchRedisConnection(conn: Redis, redisUrl: string, log: Logger): Redis {
+  const reach = reachability('Redis', redisUrl, log);
+  conn.on('error', (err: Error) => (isConnectionError(err) ? reach.down(err) : log.warn({ err: err.message }, 'redis error')));
+  conn.on('ready', () => reach.up());
+  return conn;
+}
+
+/**
+ * The 'error' listener of a BullMQ Queue or Worker: a lost connection goes to the service's Reachability (once
+ * per outage), anything else is logged as it comes.
+ */
+export function queueErrorListener(redisUrl: string, log: Logger, fields: Record<string, unknown>, level: 'warn' | 'error' = 'warn'): (err: Error) => void {
+  reachability('Redis', redisUrl, log);
+  return (err) => {
+    if (!reportOutage(err)) log[level]({ err: err.message, ...fields }, level === 'error' ? 'worker error' : 'queue error');
+  };
+}
+
+/**
+ * Checks at start that Redis answers a PING within the timeout; throws a ServiceUnreachableError naming
+ * REDIS_URL otherwise. One attempt, no retries: the caller exits with that one line.
+ */
+export async function checkRedis(redisUrl: string, timeoutMs: number): Promise<void> {
+  const conn = new Redis(redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
+  let lastError: Error | null = null;
+  conn.on('error', (err: Error) => (lastError = err));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      (async () => {
+        await conn.connect();
+        await conn.ping();
+      })(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    const why = (lastError ?? (err as Error)).message.split('\n')[0] ?? 'no answer';
+    throw new ServiceUnreachableError('Redis', redactUrl(redisUrl), 'REDIS_URL', why, { cause: err });
+  } finally {
+    clearTimeout(timer);
+    conn.disconnect();
+  }
+}
+
+/**
+ * Disconnects a Redis connection. One still connecting is let finish first (2 s at most): cut mid-handshake,
+ * ioredis reports "Stream isn't writeable" for a connection nobody uses any more (a command that failed at
+ * once, such as an import of a missing file, closed its queues that way).
+ */
+export async function closeRedis(conn: Redis, waitMs = 2_000): Promise<void> {
+  if (conn.status === 'connecting' || conn.status === 'connect') {
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        conn.off('ready', done);
+        conn.off('end', done);
+        resolve();
+      };
+      const timer = setTimeout(done, waitMs);
+      conn.once('ready', done);
+      conn.once('end', done);
+    });
+  }
+  conn.disconnect();
+}
+
+/** How long closing a process's BullMQ workers waits for their running jobs before cutting their connections. */
+export const WORKER_CLOSE_GRACE_MS = 10_000;
+
+/**
+ * Closes BullMQ workers (each `close()` lets its running jobs finish), then disconnects their connections. A
+ * close that has not finished within the grace period is given up: BullMQ 6 never finishes closing a worker
+ * whose blocking connection is waiting to reconnect (Redis down, or just back), and a job cut short is
+ * retried as a stalled job by whichever worker runs next.
+ */
+export async function closeWorkers(closes: Array<() => Promise<unknown>>, connections: Redis[], log: Logger, graceMs = WORKER_CLOSE_GRACE_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const done = await Promise.race([
+    Promise.allSettled(closes.map((c) => c())).then(() => true),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+  ]);
+  clearTimeout(timer);
+  if (!done) log.warn({ graceSeconds: graceMs / 1000 }, 'workers did not finish closing in time; their connections are closed now');
+  for (const c of connections) c.disconnect();
 }
 
 export interface QueuesOptions {
@@ -86,14 +189,13 @@ export class Queues implements SurveyScheduler {
 
   constructor(opts: QueuesOptions) {
     this.log = opts.log;
-    this.connection = producerConnection(opts.redisUrl);
-    this.connection.on('error', (err) => this.log.warn({ err: err.message }, 'redis (producer) error'));
+    this.connection = watchRedisConnection(producerConnection(opts.redisUrl), opts.redisUrl, this.log);
     this.tag = new Queue<TagJobData>(QUEUE.tag, { connection: this.connection, prefix: opts.prefix, defaultJobOptions: TAG_JOB_OPTIONS });
     this.tagChunk = new Queue<TagChunkJobData>(QUEUE.tagChunk, { connection: this.connection, prefix: opts.prefix, defaultJobOptions: TAG_CHUNK_JOB_OPTIONS });
     this.maintenance = new Queue(QUEUE.maintenance, { connection: this.connection, prefix: opts.prefix });
     this.survey = new Queue<SurveyJobData>(QUEUE.survey, { connection: this.connection, prefix: opts.prefix });
     this.surveyDefaults = opts.survey ?? DEFAULT_SURVEY_SETTINGS;
-    for (const q of [this.tag, this.tagChunk, this.maintenance, this.survey]) q.on('error', (err) => this.log.warn({ err: err.message, queue: q.name }, 'queue error'));
+    for (const q of [this.tag, this.tagChunk, this.maintenance, this.survey]) q.on('error', queueErrorListener(opts.redisUrl, this.log, { queue: q.name }));
   }
 
   /**
@@ -194,6 +296,6 @@ export class Queues implements SurveyScheduler {
 
   async close(): Promise<void> {
     await Promise.allSettled([this.tag.close(), this.tagChunk.close(), this.maintenance.close(), this.survey.close()]);
-    this.connection.disconnect();
+    await closeRedis(this.connection);
   }
 }

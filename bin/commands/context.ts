@@ -31,14 +31,15 @@ export function loadCliConfig(): Config {
 
 /** Operator commands log warnings and errors (not info) to stderr, so stdout holds only their output. */
 export function cliLogger(config: Config): Logger {
-  return createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, pino.destination(2));
+  return createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, pino.destination(2), { format: config.logFormat, fd: 2 });
 }
 
 /** `checkLayout: false` for the one command that changes the read models' layout (repartition). */
 export async function withServices<T>(fn: (ctx: CommandContext) => Promise<T>, opts: { checkLayout?: boolean } = {}): Promise<T> {
   const config = loadCliConfig();
   const log = cliLogger(config);
-  await connectMongo(config.mongoUrl, log.child({ component: 'mongo' }), { serverSelectionTimeoutMS: 5_000 });
+  // A MongoDB that does not answer is one line naming MONGO_URL (ServiceUnreachableError), within CONNECT_TIMEOUT_SECONDS.
+  await connectMongo(config.mongoUrl, log.child({ component: 'mongo' }), { serverSelectionTimeoutMS: config.connectTimeoutMs });
   let release: () => void = () => undefined;
   let queues: Queues | null = null;
   try {

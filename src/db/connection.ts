@@ -1,7 +1,9 @@
 // The MongoDB connection (any MongoDB 6/7 or FerretDB URL) and index creation.
 import mongoose from 'mongoose';
 import { redactUrl } from '../config.js';
+import { ServiceUnreachableError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { reachability } from '../reachability.js';
 import { ALL_MODELS } from './models.js';
 
 export interface ConnectOptions {
@@ -10,20 +12,42 @@ export interface ConnectOptions {
   serverSelectionTimeoutMS?: number;
 }
 
+/**
+ * Connects mongoose. A server that does not answer within `serverSelectionTimeoutMS` (10 s unless given) is a
+ * ServiceUnreachableError naming MONGO_URL; later outages are logged once each way (src/reachability.ts) while
+ * the driver reconnects by itself.
+ */
 export async function connectMongo(url: string, log: Logger, opts: ConnectOptions = {}): Promise<typeof mongoose> {
   mongoose.set('strictQuery', true);
   // Queries never wait in mongoose's buffer forever: a down server surfaces as an error the caller handles.
   mongoose.set('bufferTimeoutMS', 10_000);
   const conn = mongoose.connection;
-  conn.on('disconnected', () => log.warn('mongodb disconnected'));
-  conn.on('reconnected', () => log.info('mongodb reconnected'));
-  await mongoose.connect(url, {
-    ...(opts.dbName ? { dbName: opts.dbName } : {}),
-    serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 10_000,
-    autoIndex: false,
+  try {
+    await mongoose.connect(url, {
+      ...(opts.dbName ? { dbName: opts.dbName } : {}),
+      serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 10_000,
+      autoIndex: false,
+    });
+  } catch (err) {
+    closing = true;
+    await mongoose.disconnect().catch(() => undefined);
+    throw new ServiceUnreachableError('MongoDB', redactUrl(url), 'MONGO_URL', mongoReason(err as Error), { cause: err });
+  }
+  closing = false;
+  const reach = reachability('MongoDB', url, log);
+  conn.on('disconnected', () => {
+    if (!closing) reach.down(new Error('connection lost'));
   });
+  conn.on('reconnected', () => reach.up());
   log.info({ url: redactUrl(url), db: conn.db?.databaseName }, 'mongodb connected');
   return mongoose;
+}
+
+/** The first line of a connection failure, without the driver's topology dump. */
+function mongoReason(err: Error): string {
+  const line = (err.message.split('\n')[0] ?? '').trim();
+  if (/Server selection timed out/i.test(line)) return `no answer within ${line.match(/after (\d+) ms/)?.[1] ?? '?'} ms`;
+  return line || err.name;
 }
 
 /**
@@ -91,6 +115,10 @@ export async function pingMongo(): Promise<boolean> {
   }
 }
 
+/** Set while this process disconnects on purpose, so the 'disconnected' event is no outage. */
+let closing = false;
+
 export async function disconnectMongo(): Promise<void> {
+  closing = true;
   await mongoose.disconnect();
 }

@@ -1,4 +1,4 @@
-// The one HTTP server on PORT: health, readiness, and whatever routes the adapters mount (Slack events).
+// The one HTTP server of a process (PORT, or WORKER_PORT for a lone worker): health, readiness, and whatever routes the adapters mount (Slack events).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.js';
@@ -19,7 +19,8 @@ export class HttpServer {
   constructor(private readonly log: Logger) {
     this.route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
     this.route('GET', '/readyz', async (_req, res) => {
-      const results = await Promise.all(this.checks.map(async (c) => [c.name, await c.check().catch(() => false)] as const));
+      // A service that does not answer is not ready, within a bound: a probe never hangs on it.
+      const results = await Promise.all(this.checks.map(async (c) => [c.name, await withinMs(c.check(), READINESS_TIMEOUT_MS)] as const));
       const ok = results.every(([, up]) => up);
       sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
     });
@@ -74,6 +75,18 @@ export class HttpServer {
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
     });
+  }
+}
+
+/** How long /readyz waits for each check before counting it as not ready. */
+export const READINESS_TIMEOUT_MS = 2_000;
+
+async function withinMs(check: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([check.catch(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -7,6 +7,9 @@ describe('loadConfig', () => {
   it('gives working defaults for an empty environment', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ port: 3000, logLevel: 'info', queuePrefix: 'sh', timeZone: 'UTC', conversationWindowMinutes: 30, digestCron: '0 9 * * 1', resolveAfterDays: 7 });
+    // A worker's own port (any free one), how long start waits for the services, logs pretty on a terminal.
+    expect(c).toMatchObject({ workerPort: 0, connectTimeoutMs: 5_000, logFormat: 'auto' });
+    expect(loadConfig({ WORKER_PORT: '3001', CONNECT_TIMEOUT_SECONDS: '30', LOG_FORMAT: 'Pretty' })).toMatchObject({ workerPort: 3001, connectTimeoutMs: 30_000, logFormat: 'pretty' });
     expect(c.slack).toBeUndefined();
     expect(c.discord).toBeUndefined();
   });
@@ -17,6 +20,9 @@ describe('loadConfig', () => {
     [{ MONGO_URL: 'http://x' }, 'MONGO_URL must be a URL starting with mongodb: or mongodb+srv:'],
     [{ REDIS_URL: 'not a url' }, 'REDIS_URL must be a URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
+    [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT must be one of auto, json, pretty (got "xml")'],
+    [{ WORKER_PORT: '-1' }, 'WORKER_PORT must be a whole number from 0 to 65535 (got "-1")'],
+    [{ CONNECT_TIMEOUT_SECONDS: '0' }, 'CONNECT_TIMEOUT_SECONDS must be a whole number from 1 to 300 (got "0")'],
     [{ TIME_ZONE: 'Mars/Olympus' }, 'TIME_ZONE must be an IANA time zone'],
     [{ QUEUE_PREFIX: 'a b' }, 'QUEUE_PREFIX must be'],
     [{ DIGEST_CRON: 'every monday' }, 'DIGEST_CRON must be a cron pattern'],
