@@ -3,6 +3,7 @@
 import { ratingText, shareChange } from '../../src/feedback/figures.js';
 import type { Digest } from '../../src/digest/types.js';
 import type { Change } from '../../src/digest/types.js';
+import { comparisonNote, delta, figure, isFirstWeek, NO_TEXT, SENTIMENT_LABEL } from '../../src/digest/wording.js';
 import type { ConversationBrief, CustomerLookup, CustomerRef, CustomerSummary } from '../../src/history/types.js';
 import { charLength, LIMITS, safeLine, safeText, truncate } from './text.js';
 
@@ -113,7 +114,7 @@ function briefLine(c: ConversationBrief, now: Date): string {
   const where = c.channelName ? `#${safeLine(c.channelName, 60)}` : c.platform === 'discord' ? `<#${c.channelId}>` : safeLine(c.channelId, 40);
   const wait = c.waitingMs !== null ? ` · waiting ${formatDuration(c.waitingMs)}` : '';
   const needs = c.needs.length > 0 ? ` · ${c.needs.slice(0, 3).map((n) => safeLine(n, 30)).join(', ')}` : '';
-  const line = `“${safeLine(c.firstLine ?? '(no text)', 120)}”`;
+  const line = c.firstLine ? `“${safeLine(c.firstLine, 120)}”` : `*(${NO_TEXT})*`;
   const url = safeUrl(c.permalink);
   const head = `**${c.status}** ${day(c.startedAt)} ${where}${wait}${needs}`;
   void now;
@@ -193,28 +194,32 @@ export function renderLookup(lookup: Exclude<CustomerLookup, { kind: 'found' }>,
   ]);
 }
 
-function change(c: Change): string {
-  const d = c.current - c.previous;
-  return `${c.current} (${d >= 0 ? '+' : ''}${d} vs last week)`;
+/** A figure and its change since the week before (`12 (+4)`); the figure alone in a first week. */
+function change(c: Change, firstWeek: boolean): string {
+  return figure(c, firstWeek);
 }
 
 export function renderDigest(d: Digest): Embed[] {
+  const first = isFirstWeek(d);
+  const s = d.sentiment;
   const summary = [
-    `Conversations: ${change(d.conversations)}`,
-    `Messages: ${change(d.messages)}`,
-    `New customers: ${change(d.customers.new)} · returning: ${change(d.customers.returning)}`,
-    `Median first reply: ${formatDuration(d.medianFirstReplyMs.current)} (last week ${formatDuration(d.medianFirstReplyMs.previous)})`,
-    `Sentiment: ${d.sentiment.positive.current} positive · ${d.sentiment.neutral.current} neutral · ${d.sentiment.negative.current} negative`,
+    `Conversations: ${change(d.conversations, first)}`,
+    `Messages: ${change(d.messages, first)}`,
+    `New customers: ${change(d.customers.new, first)} · returning: ${change(d.customers.returning, first)}`,
+    `Median first reply: ${formatDuration(d.medianFirstReplyMs.current)}${first ? '' : ` (last week ${formatDuration(d.medianFirstReplyMs.previous)})`}`,
+    `${SENTIMENT_LABEL}: positive ${change(s.positive, first)} · neutral ${change(s.neutral, first)} · negative ${change(s.negative, first)}`,
+    '',
+    `*${comparisonNote(d)}*`,
   ];
   const main: Embed = {
     title: `Weekly support digest — ${d.week}`,
     description: summary.join('\n'),
     color: COLOR.info,
     fields: [
-      { name: 'Top needs', value: listValue(d.needs.map((n) => `${safeLine(n.need, 60)}: ${change(n)}`)), inline: true },
+      { name: 'Top needs', value: listValue(d.needs.map((n) => `${safeLine(n.need, 60)}: ${change(n, first)}`)), inline: true },
       {
         name: 'Busiest channels',
-        value: listValue(d.busiestChannels.map((c) => `${c.channelName ? `#${safeLine(c.channelName, 60)}` : `<#${c.channelId}>`}: ${change(c)}`)),
+        value: listValue(d.busiestChannels.map((c) => `${c.channelName ? `#${safeLine(c.channelName, 60)}` : `<#${c.channelId}>`}: ${c.current} messages${delta(c, first)}`)),
         inline: true,
       },
       {

@@ -1,36 +1,36 @@
 // Renders the platform-neutral weekly Digest as Block Kit. Pure.
 import type { Change, Digest } from '../../src/digest/types.js';
+import { comparisonNote, delta, figure, isFirstWeek, SENTIMENT_LABEL } from '../../src/digest/wording.js';
 import { shareChange } from '../../src/feedback/figures.js';
 import { link } from './blockkit.js';
 import { capBlocks, context, divider, fields, header, mrkdwnText, section, sectionsFromLines, type Block } from './blockkit.js';
 import { channelLabel, conversationLine, duration, slackDate, type SlackMessagePayload } from './render-history.js';
 
-export function change(c: Change): string {
-  const diff = c.current - c.previous;
-  if (c.previous === 0) return c.current === 0 ? '0' : `${c.current} (new)`;
-  const pct = Math.round((diff / c.previous) * 100);
-  const arrow = diff > 0 ? '▲' : diff < 0 ? '▼' : '=';
-  return `${c.current} (${arrow} ${Math.abs(pct)}% vs ${c.previous})`;
+/** A figure and its change since the week before (`12 (+4)`); the figure alone in a first week. */
+export function change(c: Change, firstWeek = false): string {
+  return figure(c, firstWeek);
 }
 
 export function renderDigest(d: Digest): SlackMessagePayload {
+  const first = isFirstWeek(d);
+  const s = d.sentiment;
   const blocks: Block[] = [
     header(`Support digest ${d.week}`),
-    context([`${slackDate(d.start)} – ${slackDate(new Date(d.end.getTime() - 1))} · ${mrkdwnText(d.timeZone, 64)}`]),
+    context([`${slackDate(d.start)} – ${slackDate(new Date(d.end.getTime() - 1))} · ${mrkdwnText(d.timeZone, 64)} · ${comparisonNote(d)}`]),
     fields([
-      `*Conversations*\n${change(d.conversations)}`,
-      `*Messages*\n${change(d.messages)}`,
-      `*New customers*\n${change(d.customers.new)}`,
-      `*Returning customers*\n${change(d.customers.returning)}`,
-      `*Median first reply*\n${duration(d.medianFirstReplyMs.current)} (was ${duration(d.medianFirstReplyMs.previous)})`,
-      `*Sentiment*\n:slightly_smiling_face: ${change(d.sentiment.positive)}\n:neutral_face: ${change(d.sentiment.neutral)}\n:disappointed: ${change(d.sentiment.negative)}`,
+      `*Conversations*\n${change(d.conversations, first)}`,
+      `*Messages*\n${change(d.messages, first)}`,
+      `*New customers*\n${change(d.customers.new, first)}`,
+      `*Returning customers*\n${change(d.customers.returning, first)}`,
+      `*Median first reply*\n${duration(d.medianFirstReplyMs.current)}${first ? '' : ` (was ${duration(d.medianFirstReplyMs.previous)})`}`,
+      `*${SENTIMENT_LABEL}*\n:slightly_smiling_face: positive ${change(s.positive, first)}\n:neutral_face: neutral ${change(s.neutral, first)}\n:disappointed: negative ${change(s.negative, first)}`,
     ]),
   ];
   if (d.needs.length > 0) {
-    blocks.push(section(`*Top needs*\n${d.needs.slice(0, 8).map((n) => `• ${mrkdwnText(n.need, 60)}: ${change(n)}`).join('\n')}`));
+    blocks.push(section(`*Top needs*\n${d.needs.slice(0, 8).map((n) => `• ${mrkdwnText(n.need, 60)}: ${change(n, first)}`).join('\n')}`));
   }
   if (d.busiestChannels.length > 0) {
-    blocks.push(section(`*Busiest channels*\n${d.busiestChannels.slice(0, 5).map((c) => `• ${channelLabel(d.platform, c.channelId, c.channelName)}: ${change(c)} messages`).join('\n')}`));
+    blocks.push(section(`*Busiest channels*\n${d.busiestChannels.slice(0, 5).map((c) => `• ${channelLabel(d.platform, c.channelId, c.channelName)}: ${c.current} messages${delta(c, first)}`).join('\n')}`));
   }
   blocks.push(divider());
   if (d.unanswered.length > 0) {

@@ -1,6 +1,7 @@
 // Renders the platform-neutral CustomerSummary (and lookup outcomes) as Block Kit. Pure.
 import type { ConversationBrief, CustomerRef, CustomerSummary, SentimentValue } from '../../src/history/types.js';
 import { ratingText } from '../../src/feedback/figures.js';
+import { NO_TEXT } from '../../src/digest/wording.js';
 import { capBlocks, context, divider, fields, header, link, mrkdwnText, sectionsFromLines, section, type Block } from './blockkit.js';
 
 export interface SlackMessagePayload {
@@ -46,7 +47,7 @@ function customerName(c: Pick<CustomerRef, 'name' | 'email' | 'id'>): string {
 }
 
 export function conversationLine(c: ConversationBrief): string {
-  const first = c.firstLine ? `“${mrkdwnText(c.firstLine, 150)}”` : '_(no text)_';
+  const first = c.firstLine ? `“${mrkdwnText(c.firstLine, 150)}”` : `_(${NO_TEXT})_`;
   const parts = [
     `${channelLabel(c.platform, c.channelId, c.channelName)} ${slackDate(c.startedAt)}`,
     c.permalink && /^https?:\/\//.test(c.permalink) ? link(c.permalink, 'open') : null,

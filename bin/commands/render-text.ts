@@ -1,6 +1,7 @@
 // Terminal text for the summaries the slash commands show (pure): the customer summary, lookup outcomes
 // and the weekly digest. Dates are printed as UTC calendar dates.
 import type { Change, Digest } from '../../src/digest/types.js';
+import { comparisonNote, delta, figure, isFirstWeek, NO_TEXT, SENTIMENT_LABEL } from '../../src/digest/wording.js';
 import type { ConversationBrief, CustomerRef, CustomerSummary, SentimentValue } from '../../src/history/types.js';
 
 const day = (d: Date | null | undefined): string => (d ? d.toISOString().slice(0, 10) : '—');
@@ -38,7 +39,7 @@ export function conversationLine(c: ConversationBrief): string {
     c.sentiment ? c.sentiment.label : null,
     c.waitingMs !== null ? `waiting ${duration(c.waitingMs)}` : null,
   ].filter((p): p is string => p !== null);
-  const first = c.firstLine ? `“${clean(c.firstLine)}”` : '(no text)';
+  const first = c.firstLine ? `“${clean(c.firstLine)}”` : `(${NO_TEXT})`;
   return `  • ${first}\n    ${parts.join(' · ')}${c.permalink && /^https?:\/\//.test(c.permalink) ? `\n    ${c.permalink}` : ''}`;
 }
 
@@ -99,34 +100,34 @@ export function renderAmbiguousText(query: string, candidates: CustomerRef[]): s
   return `${lines.join('\n')}\n`;
 }
 
-export function change(c: Change): string {
-  const diff = c.current - c.previous;
-  if (c.previous === 0) return c.current === 0 ? '0' : `${c.current} (new)`;
-  const pct = Math.round((diff / c.previous) * 100);
-  const arrow = diff > 0 ? '▲' : diff < 0 ? '▼' : '=';
-  return `${c.current} (${arrow} ${Math.abs(pct)}% vs ${c.previous})`;
+/** A figure and its change since the week before (`12 (+4)`); the figure alone in a first week. */
+export function change(c: Change, firstWeek = false): string {
+  return figure(c, firstWeek);
 }
 
 export function renderDigestText(d: Digest): string {
+  const first = isFirstWeek(d);
   const lines: string[] = [
     `Support digest ${d.week} — ${d.platform} ${d.workspaceId}`,
     `${day(d.start)} – ${day(new Date(d.end.getTime() - 1))} (${d.timeZone})`,
+    comparisonNote(d),
     '',
   ];
   const row = (k: string, v: string): void => void lines.push(`  ${k.padEnd(20)}${v}`);
-  row('Conversations', change(d.conversations));
-  row('Messages', change(d.messages));
-  row('New customers', change(d.customers.new));
-  row('Returning customers', change(d.customers.returning));
-  row('Median first reply', `${duration(d.medianFirstReplyMs.current)} (was ${duration(d.medianFirstReplyMs.previous)})`);
-  row('Sentiment', `positive ${change(d.sentiment.positive)} · neutral ${change(d.sentiment.neutral)} · negative ${change(d.sentiment.negative)}`);
+  row('Conversations', change(d.conversations, first));
+  row('Messages', change(d.messages, first));
+  row('New customers', change(d.customers.new, first));
+  row('Returning customers', change(d.customers.returning, first));
+  row('Median first reply', `${duration(d.medianFirstReplyMs.current)}${first ? '' : ` (was ${duration(d.medianFirstReplyMs.previous)})`}`);
+  const s = d.sentiment;
+  lines.push('', SENTIMENT_LABEL, `  positive ${change(s.positive, first)} · neutral ${change(s.neutral, first)} · negative ${change(s.negative, first)}`);
   if (d.needs.length > 0) {
     lines.push('', 'Top needs');
-    for (const n of d.needs.slice(0, 8)) lines.push(`  • ${clean(n.need, 60)}: ${change(n)}`);
+    for (const n of d.needs.slice(0, 8)) lines.push(`  • ${clean(n.need, 60)}: ${change(n, first)}`);
   }
   if (d.busiestChannels.length > 0) {
     lines.push('', 'Busiest channels');
-    for (const c of d.busiestChannels.slice(0, 5)) lines.push(`  • ${channel(d.platform, c.channelId, c.channelName)}: ${change(c)} messages`);
+    for (const c of d.busiestChannels.slice(0, 5)) lines.push(`  • ${channel(d.platform, c.channelId, c.channelName)}: ${c.current} messages${delta(c, first)}`);
   }
   lines.push('');
   if (d.unanswered.length > 0) {

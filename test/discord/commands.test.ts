@@ -103,7 +103,9 @@ describe('discord slash commands', () => {
     const answer = await f.fake.waitForAnswer(rec);
     expect(rec.callbacks[0]).toMatchObject({ type: 5, data: { flags: EPHEMERAL } });
     expect(answer.embeds[0].title).toMatch(/^Weekly support digest — \d{4}-W\d{2}$/);
-    expect(answer.embeds[0].description).toMatch(/Conversations: 2 \(\+2 vs last week\)/);
+    // Nothing the week before: said once, the figures alone (issue 18 item 9).
+    expect(answer.embeds[0].description).toMatch(/^Conversations: 2\n/);
+    expect(answer.embeds[0].description).toContain('*First week: nothing was stored the week before, so no change is shown.*');
     expect(checkMessageLimits(answer)).toBeNull();
     const bad = await f.fake.waitForAnswer(f.fake.interact({ type: 2, guildId: IDS.guild, channelId: IDS.support, user: USERS.al, name: 'digest', options: [{ name: 'week', type: 3, value: 'last' }] }));
     expect(bad.embeds[0].description).toContain('2026-W47');
