@@ -2,6 +2,9 @@
 // let the worker tag it (with a fixed tagger, so the output does not move with the NLP model), then check
 // history, digest, export and forget output exactly.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +67,26 @@ afterAll(async () => {
 });
 
 describe('support-history CLI', () => {
+  it('says once what is wrong with an import, and closes its connections quietly', async () => {
+    const bad = await cli('import', 'foo');
+    expect(bad).toEqual({ code: 2, stdout: '', stderr: 'support-history import: say slack or discord (got "foo")\n(see support-history import --help)\n' });
+    // A missing export: one line (no log record beside it), and no Redis error from closing a connection
+    // that was still connecting ("Stream isn't writeable").
+    const missing = await cli('import', 'slack', 'samples/no-such-export');
+    expect(missing).toEqual({ code: 2, stdout: '', stderr: 'support-history import: samples/no-such-export: no such file or folder\n(see support-history import --help)\n' });
+    const dir = mkdtempSync(join(tmpdir(), 'sh-cli-'));
+    try {
+      writeFileSync(join(dir, 'bad.json'), '{"x":1}');
+      const r = await cli('import', 'discord', join(dir, 'bad.json'));
+      expect(r.code).toBe(1);
+      expect(r.stdout.split('\n').slice(-3)).toEqual(['Rejected (nothing was imported):', '  bad.json, header: no guild.id: is this a DiscordChatExporter JSON file?', '']);
+      expect(r.stderr).toContain('import: no support channels configured or named: importing the one file\n');
+      expect(r.stderr).not.toMatch(/Stream isn't writeable|unreachable/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('imports the sample Slack export and prints a summary', async () => {
     const r = await cli('import', 'slack', 'samples/slack-export', '--channel', 'support', '--agent', 'U0AGENT01');
     expect(r.code).toBe(0);
@@ -218,6 +241,18 @@ describe('support-history CLI', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^usage: support-history ${cmd}`));
     }
+    // The server commands print their help and exit instead of starting (they started before, help or not).
+    for (const cmd of ['start', 'bot', 'worker']) {
+      for (const flag of ['--help', '-h']) {
+        const r = await cli(cmd, flag);
+        expect(r, `${cmd} ${flag}`).toMatchObject({ code: 0, stderr: '' });
+        expect(r.stdout).toMatch(new RegExp(`^usage: support-history ${cmd}\n\n`));
+        expect(r.stdout).toContain('exit status: 0 stopped by SIGTERM, SIGINT or SIGHUP');
+      }
+    }
+    expect((await cli('worker', '--help')).stdout).toContain('HOST:WORKER_PORT, not PORT: by default any free port');
+    const extra = await cli('bot', '--verbose');
+    expect(extra).toEqual({ code: 2, stdout: '', stderr: 'support-history bot: unexpected argument "--verbose"\n(see support-history bot --help)\n' });
     const top = await cli('--help');
     expect(top.stdout).toContain('forget    delete a customer');
   }, 240_000);
