@@ -25,12 +25,17 @@ echo "ferretdb.sh: building FerretDB $VERSION (once; about a minute)" >&2
 mkdir -p "$CACHE_DIR"
 MOD_DIR=$(go mod download -json "github.com/FerretDB/FerretDB@$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 [ -d "$MOD_DIR" ] || { echo "ferretdb.sh: go mod download did not give a module directory" >&2; exit 1; }
+# Two first runs at once (two test runs, a test run and start:local) each build into a file of their own beside
+# the target and rename it into place: a rename in one folder is atomic, so a reader sees either no binary or a
+# whole one, never one half-written by the other build. The last rename wins; both binaries are the same build.
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+BUILT=$(mktemp "$TARGET.build.XXXXXX")
+trap 'rm -rf "$WORK" "$BUILT"' EXIT
 cp -r "$MOD_DIR/." "$WORK/src"
 chmod -R u+w "$WORK/src"
 echo "$VERSION" > "$WORK/src/build/version/version.txt"
-(cd "$WORK/src" && go build -buildvcs=false -trimpath -o "$TARGET.tmp" ./cmd/ferretdb)
-mv "$TARGET.tmp" "$TARGET"
-works "$TARGET" || { echo "ferretdb.sh: the built binary does not run" >&2; exit 1; }
+(cd "$WORK/src" && go build -buildvcs=false -trimpath -o "$BUILT" ./cmd/ferretdb)
+chmod 755 "$BUILT"
+works "$BUILT" || { echo "ferretdb.sh: the built binary does not run" >&2; exit 1; }
+mv -f "$BUILT" "$TARGET"
 echo "$TARGET"
