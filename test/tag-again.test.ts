@@ -51,6 +51,9 @@ describe('tag jobs enqueued again after theirs completed', () => {
     await until('the first tagging', async () => (await untagged('TAGAIN2')) === 0, 60_000);
     await p.queues.enqueueTagChunk(items);
     await until('the chunk to complete', async () => (await p.queues.tagChunk.getJob(tagChunkJobId(items)))?.isCompleted(), 30_000);
+    // And the tag jobs it re-added (their ids were held by completed jobs) to finish, before the database goes:
+    // one still running when the messages are written again would swallow the new one (the sweep's case).
+    await until('no tag job left', async () => Object.values(await p.queues.tag.getJobCounts('waiting', 'prioritized', 'active', 'delayed')).every((n) => n === 0), 30_000);
 
     await newEmptyDatabase();
     // What the bulk importer does: the same messages written untagged (insertMany), then the same chunk enqueued.
