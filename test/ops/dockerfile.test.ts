@@ -29,6 +29,11 @@ describe('Dockerfile', () => {
     expect(compose).toMatch(/image: redis:7/);
     expect(compose).toMatch(/command: \["bot"\]/);
     expect(compose).toMatch(/command: \["worker"\]/);
+    // The image's health check probes PORT; a worker serves HTTP on WORKER_PORT: the compose file makes them one.
+    expect(dockerfile).toMatch(/HEALTHCHECK .*process\.env\.PORT\|\|3000/);
+    const worker = compose.slice(compose.indexOf('command: ["worker"]'));
+    expect(worker).toMatch(/WORKER_PORT: "3000"/);
+    expect(worker).toMatch(/PORT: "3000"/);
   });
 
   it('runs the CLI and loads the tagger model from only what the image holds', () => {
