@@ -1,6 +1,7 @@
 // Dev tool: compares needs-training options on held-out parts of the training data, never on a test split or on
 // the real-chat check set. 1 in 10 rows of every training source (sha1 of the text) is held out: Bitext train,
-// the mapped public queries (Banking77 train, NLU++, CLINC150 train/val, GoEmotions train) and the no-need texts;
+// the mapped public queries (Banking77 train, NLU++, CLINC150 train/val, GoEmotions train) and the no-need texts,
+// and all of CLINC150's oos_train + oos_val;
 // the model is trained on the rest and scored per source (top need accuracy, and share tagged none on none rows).
 //   npx tsx eval/tune-needs.ts '{"charNgrams":[3,4]}' '{"charNgrams":[]}' …   (each argument: NeedsTrainingOptions)
 import { createHash } from 'node:crypto';
@@ -9,20 +10,26 @@ import { NONE } from '../src/nlp/needs.js';
 import { taggerFromModel } from '../src/nlp/tagger.js';
 import { trainNeeds, type NeedsTrainingOptions } from '../src/nlp/train-needs.js';
 import { loadTrainingData } from '../src/nlp/training-data.js';
+import { loadClinc } from './datasets.js';
 
 const data = loadTrainingData(new URL('../data/needs/', import.meta.url));
 const held = (t: string): boolean => createHash('sha1').update(t).digest()[0]! < 26;
 const map = new Map<string, string>();
 for (const n of data.taxonomy.needs) for (const i of n.bitextIntents) map.set(i, n.name);
+// CLINC150's oos_train + oos_val rows (out of scope) are held out whole: the none-rate on them stands in for
+// oos_test's, which is never read here.
+const clinc = loadClinc();
+const oos = new Set([...clinc.oos_train, ...clinc.oos_val].map(([t]) => t));
 const train = {
   ...data,
   bitext: data.bitext.filter(([t]) => !held(t)),
-  none: data.none.filter((t) => !held(t)),
+  none: data.none.filter((t) => !held(t) && !oos.has(t)),
   labelled: data.labelled.filter((r) => !held(r.text)),
 };
 const val: Array<{ text: string; need: string; source: string }> = [
   ...data.bitext.filter(([t, i]) => held(t) && map.has(i)).map(([text, i]) => ({ text, need: map.get(i)!, source: 'bitext' })),
-  ...data.none.filter(held).map((text) => ({ text, need: NONE, source: 'none-examples' })),
+  ...data.none.filter((t) => held(t) && !oos.has(t)).map((text) => ({ text, need: NONE, source: 'none-examples' })),
+  ...[...oos].map((text) => ({ text, need: NONE, source: 'clinc-oos train+val' })),
   ...data.labelled.filter((r) => held(r.text)),
 ];
 const shipped = readModelFile(DEFAULT_MODEL_PATH);
