@@ -1,9 +1,9 @@
 // Pure rendering of the platform-neutral CustomerSummary, lookup results and Digest as Discord embeds,
 // always within Discord's limits (every customer-supplied string goes through safeText).
-import { ratingText, shareChange } from '../../src/feedback/figures.js';
+import { ratingText } from '../../src/feedback/figures.js';
 import type { Digest } from '../../src/digest/types.js';
 import type { Change } from '../../src/digest/types.js';
-import { comparisonNote, delta, figure, isFirstWeek, NO_TEXT, SENTIMENT_LABEL } from '../../src/digest/wording.js';
+import { comparisonNote, delta, figure, isFirstWeek, NO_TEXT, SENTIMENT_LABEL, shareFigure } from '../../src/digest/wording.js';
 import type { ConversationBrief, CustomerLookup, CustomerRef, CustomerSummary } from '../../src/history/types.js';
 import { charLength, LIMITS, safeLine, safeText, truncate } from './text.js';
 
@@ -239,7 +239,7 @@ export function renderDigest(d: Digest): Embed[] {
             name: 'Customer satisfaction',
             value: listValue(
               [
-                `CSAT ${shareChange(d.feedback.csat)} · response rate ${shareChange(d.feedback.responseRate)} (${d.feedback.rated.current} of ${d.feedback.asked.current} surveys answered)`,
+                `CSAT ${shareFigure(d.feedback.csat, first)} · response rate ${shareFigure(d.feedback.responseRate, first)} (${d.feedback.rated.current} of ${d.feedback.asked.current} surveys answered)`,
                 ...d.feedback.lowest.map((l) => `${l.rating}/5 ${l.permalink && /^https:\/\/[^\s)]+$/.test(l.permalink) ? `[${safeLine(l.firstLine ?? 'conversation', 80)}](${l.permalink})` : safeLine(l.firstLine ?? 'conversation', 80)} in <#${l.channelId}>`),
               ],
               LIMITS.fieldValue,

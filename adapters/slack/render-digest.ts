@@ -1,7 +1,6 @@
 // Renders the platform-neutral weekly Digest as Block Kit. Pure.
 import type { Change, Digest } from '../../src/digest/types.js';
-import { comparisonNote, delta, figure, isFirstWeek, SENTIMENT_LABEL } from '../../src/digest/wording.js';
-import { shareChange } from '../../src/feedback/figures.js';
+import { comparisonNote, delta, figure, isFirstWeek, SENTIMENT_LABEL, shareFigure } from '../../src/digest/wording.js';
 import { link } from './blockkit.js';
 import { capBlocks, context, divider, fields, header, mrkdwnText, section, sectionsFromLines, type Block } from './blockkit.js';
 import { channelLabel, conversationLine, duration, slackDate, type SlackMessagePayload } from './render-history.js';
@@ -49,7 +48,7 @@ export function renderDigest(d: Digest): SlackMessagePayload {
   if (d.feedback && (d.feedback.asked.current > 0 || d.feedback.asked.previous > 0)) {
     const f = d.feedback;
     const lines = [
-      `*Customer satisfaction* CSAT ${shareChange(f.csat)} · response rate ${shareChange(f.responseRate)} (${f.rated.current} of ${f.asked.current} surveys answered)`,
+      `*Customer satisfaction* CSAT ${shareFigure(f.csat, first)} · response rate ${shareFigure(f.responseRate, first)} (${f.rated.current} of ${f.asked.current} surveys answered)`,
       ...(f.lowest.length > 0 ? ['*Lowest rated*'] : []),
       ...f.lowest.map((l) => `• ${l.rating}/5 ${l.permalink ? link(l.permalink, l.firstLine ?? 'conversation', 200) : mrkdwnText(l.firstLine ?? l.conversationId, 200)} in ${channelLabel(d.platform, l.channelId, null)}`),
     ];

@@ -31,6 +31,18 @@ export function figure(c: Change, firstWeek: boolean): string {
 }
 
 /**
+ * A share (CSAT, survey response rate) as a whole percentage with its change in percentage points since the
+ * week before (`80% (+30 pts)`); alone in a first week or when the week before had none; `—` for none.
+ */
+export function shareFigure(c: { current: number | null; previous: number | null }, firstWeek: boolean): string {
+  if (c.current === null) return '—';
+  const pct = (x: number): number => Math.round(x * 100);
+  if (firstWeek || c.previous === null) return `${pct(c.current)}%`;
+  const pts = pct(c.current) - pct(c.previous);
+  return `${pct(c.current)}% (${pts > 0 ? '+' : pts < 0 ? '-' : '±'}${Math.abs(pts)} pts)`;
+}
+
+/**
  * The sentiment figures count customer messages (each tagged message of a customer adds one to its label;
  * agents' and bots' messages are not counted), not conversations: the label says so.
  */

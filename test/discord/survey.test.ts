@@ -142,7 +142,8 @@ describe('discord satisfaction survey', () => {
     expect(field.value).toContain('2.0/5 from 1 rating');
     expect(field.value).not.toContain('@everyone');
     const d = await f.fake.waitForAnswer(f.fake.interact({ type: 2, guildId: IDS.guild, channelId: IDS.support, user: USERS.al, name: 'digest', options: [] }));
-    expect(JSON.stringify(d.embeds)).toContain('CSAT 0% (new) · response rate 50% (new) (1 of 2 surveys answered)');
+    // A first week: the shares alone, no "(new)" (issue 18 item 9).
+    expect(JSON.stringify(d.embeds)).toContain('CSAT 0% · response rate 50% (1 of 2 surveys answered)');
   });
 
   it('asks a channel conversation (no thread) as a reply to its first message', async () => {

@@ -225,8 +225,8 @@ describe('slack satisfaction survey', () => {
     expect(shown).not.toContain('<!channel>');
     const d = await h.command('/digest', '', 'UAGENT1');
     const digestShown = JSON.stringify((await h.fake.waitForResponse(d.responseId)).body);
-    expect(digestShown).toContain('CSAT 50% (new)');
-    expect(digestShown).toContain('response rate 67% (new) (2 of 3 surveys answered)');
+    // A first week: the shares alone, no "(new)" (issue 18 item 9).
+    expect(digestShown).toContain('CSAT 50% · response rate 67% (2 of 3 surveys answered)');
     expect(digestShown).toContain('2/5');
   });
 

@@ -145,6 +145,25 @@ describe('digest wording', () => {
     ]);
   });
 
+  it('CSAT and the survey response rate: alone in a first week, then with their change in points', () => {
+    const withFeedback = (previous: boolean): Digest => ({
+      ...digest(previous),
+      feedback: {
+        csat: { current: 0.8, previous: previous ? 0.5 : null },
+        responseRate: { current: 0.5, previous: previous ? 0.5 : null },
+        asked: { current: 4, previous: previous ? 2 : 0 },
+        rated: { current: 2, previous: previous ? 1 : 0 },
+        lowest: [],
+      },
+    });
+    const slack = (d: Digest) => JSON.stringify(renderSlack(d).blocks);
+    expect(slack(withFeedback(false))).toContain('*Customer satisfaction* CSAT 80% · response rate 50% (2 of 4 surveys answered)');
+    expect(slack(withFeedback(true))).toContain('*Customer satisfaction* CSAT 80% (+30 pts) · response rate 50% (±0 pts) (2 of 4 surveys answered)');
+    const discord = (d: Digest) => renderDiscord(d)[0]!.fields!.find((f) => f.name === 'Customer satisfaction')!.value;
+    expect(discord(withFeedback(false))).toBe('CSAT 80% · response rate 50% (2 of 4 surveys answered)');
+    expect(discord(withFeedback(true))).toBe('CSAT 80% (+30 pts) · response rate 50% (±0 pts) (2 of 4 surveys answered)');
+  });
+
   it('Discord embeds: the same words, once', () => {
     const [first] = renderDiscord(digest(false));
     expect(first!.description).toBe(
