@@ -27,7 +27,8 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 // Support chat: requests are not praise, and some product words are complaints.
 const SUPPORT_OVERRIDES: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, {
-  help: 0, helps: 0, please: 0, pls: 0, plz: 0, hope: 1, sorry: 0, charged: -1, charge: 0, cancel: 0,
+  help: 0, helps: 0, please: 0, pls: 0, plz: 0, hope: 1, sorry: 0, charged: -1, charge: 0, cancel: 0, support: 0,
+  supported: 0, supports: 0, unhelpful: -2, unanswered: -2, ignored: -2,
   bug: -1, bugs: -1, buggy: -2, crashes: -2, crashing: -2, crashed: -2, glitch: -1, glitchy: -2, laggy: -2,
   slow: -1, late: -1, delayed: -1, stuck: -2, frozen: -2, freezes: -2, unusable: -3, unresponsive: -2,
   overcharged: -3, scam: -3, scammed: -3, ripoff: -3, waste: -2, wasted: -2, annoyed: -2, lol: 1, lmao: 1,

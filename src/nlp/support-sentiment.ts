@@ -27,7 +27,7 @@ export const FAILURE_WORDS: ReadonlySet<string> = new Set([
   'damaged', 'overbooked', 'rebook', 'rebooked', 'stranded', 'misplaced', 'disconnected', 'frozen', 'freezes',
   'glitch', 'bug', 'bugs', 'outage', 'down', 'unable', 'charged', 'overcharged', 'refused', 'ignored', 'ignoring',
   'nothing', 'never', 'yet', 'days', 'weeks', 'months', 'forever', 'lag', 'lagging', 'spinning', 'expired', 'happens',
-  'happening', 'keeps', 'anymore',
+  'happening', 'keeps', 'anymore', 'slow', 'unhelpful', 'rude', 'long', 'unresponsive', 'unanswered',
 ]);
 const RESOLVED = new Set(['fixed', 'solved', 'resolved', 'sorted', 'nvm']);
 const THANKS = new Set(['thanks', 'thank', 'thx', 'ty', 'tysm', 'thanx', 'thnx', 'cheers', 'appreciate', 'appreciated']);
