@@ -50,7 +50,13 @@ export async function ensureLayout(partitions: number): Promise<void> {
       `the read models are stored in ${stored.partitions} partition(s) but READ_MODEL_PARTITIONS is ${partitions}: set it back to ${stored.partitions}, or stop every bot and worker and run \`support-history repartition --partitions ${partitions}\``,
     );
   }
-  await layouts().updateOne({ _id: ID }, { $setOnInsert: { partitions } }, { upsert: true });
+  try {
+    await layouts().updateOne({ _id: ID }, { $setOnInsert: { partitions } }, { upsert: true });
+  } catch (err) {
+    // Another process starting on the same new database at the same moment stored it first: check that one.
+    if ((err as { code?: number }).code !== 11000) throw err;
+    await ensureLayout(partitions);
+  }
 }
 
 export interface RepartitionReport {
