@@ -129,6 +129,22 @@ export async function scheduleDigests(queue: Queue<DigestJobData>, deps: DigestD
   return n;
 }
 
+/**
+ * What the hourly `schedule-digests` job carries: the digest settings of the bot started last, so a bot still
+ * running with older settings re-schedules with the current ones, never its own.
+ */
+export interface DigestScheduleSettings {
+  digestCron: string;
+  timeZone: string;
+}
+
+/** The deps with the settings a `schedule-digests` job carries (absent or malformed: the deps' own). */
+export function withScheduleSettings(deps: DigestDeps, data: unknown): DigestDeps {
+  const d = (data ?? {}) as Partial<DigestScheduleSettings>;
+  if (typeof d.digestCron !== 'string' || typeof d.timeZone !== 'string') return deps;
+  return { ...deps, config: { ...deps.config, digestCron: d.digestCron, timeZone: d.timeZone } };
+}
+
 export interface DigestWorkerHandle {
   queue: Queue<DigestJobData>;
   worker: Worker<DigestJobData>;
@@ -144,7 +160,7 @@ export async function startDigestWorker(deps: DigestDeps & { redisUrl: string; p
   const process = createDigestProcessor(deps);
   const worker = new Worker<DigestJobData, DigestJobOutcome | number>(
     DIGEST_QUEUE,
-    async (job) => (job.name === 'schedule-digests' ? scheduleDigests(queue, deps) : process(job)),
+    async (job) => (job.name === 'schedule-digests' ? scheduleDigests(queue, withScheduleSettings(deps, job.data)) : process(job)),
     { connection: consumer, prefix: deps.prefix, concurrency: 2 },
   );
   worker.on('error', queueErrorListener(deps.redisUrl, deps.log, { queue: DIGEST_QUEUE }, 'error'));
@@ -154,7 +170,9 @@ export async function startDigestWorker(deps: DigestDeps & { redisUrl: string; p
   if (deps.schedule !== false) {
     try {
       await scheduleDigests(queue, deps);
-      await queue.upsertJobScheduler('schedule-digests', { every: RESCHEDULE_EVERY_MS }, { name: 'schedule-digests' });
+      // The hourly re-scheduling carries this start's settings (see DigestScheduleSettings).
+      const settings: DigestScheduleSettings = { digestCron: deps.config.digestCron, timeZone: deps.config.timeZone };
+      await queue.upsertJobScheduler('schedule-digests', { every: RESCHEDULE_EVERY_MS }, { name: 'schedule-digests', data: settings as unknown as DigestJobData });
     } catch (err) {
       deps.log.warn({ err: (err as Error).message }, 'could not schedule digests; retried at next start');
     }

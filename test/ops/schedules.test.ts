@@ -4,7 +4,7 @@
 // retention's scheduler comes and goes with RETENTION_DAYS; a digest scheduler follows DIGEST_CRON.
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIGEST_QUEUE, scheduleDigests } from '../../jobs/digest.js';
+import { DIGEST_QUEUE, scheduleDigests, startDigestWorker } from '../../jobs/digest.js';
 import { createMaintenanceProcessor } from '../../jobs/maintenance.js';
 import { startWorkers, type WorkerHandle } from '../../jobs/worker.js';
 import { Conversation, Message } from '../../src/db/models.js';
@@ -114,6 +114,34 @@ describe('digest schedules', () => {
     } finally {
       await queue.close();
       connection.disconnect();
+    }
+  }, 60_000);
+
+  it('the hourly re-scheduling carries the settings of the bot started last, whichever bot runs it', async () => {
+    const deps = (digestCron: string) => ({
+      adapters: [{ platform: 'slack' as const, postDigest: async () => undefined }],
+      config: { timeZone: 'UTC', digestCron },
+      log: p.env.log,
+      redisUrl: p.env.redisUrl,
+      prefix: p.env.prefix,
+    });
+    await p.capture.capture(slackMessage({ workspaceId: 'TSCHED3' }));
+    const older = await startDigestWorker(deps('0 9 * * 1'));
+    const reschedulings = async (): Promise<number> => (await older.queue.getJobs(['completed'], 0, -1)).filter((j) => j.name === 'schedule-digests').length;
+    // A new scheduler runs at once: let that run (with the older settings) finish before the newer bot starts.
+    await until('the first re-scheduling', async () => (await reschedulings()) >= 1, 30_000);
+    const newer = await startDigestWorker(deps('0 8 * * 2'));
+    try {
+      expect((await newer.queue.getJobScheduler('schedule-digests'))?.template?.data).toEqual({ digestCron: '0 8 * * 2', timeZone: 'UTC' });
+      expect(await newer.queue.getJobScheduler('digest-slack-TSCHED3')).toMatchObject({ pattern: '0 8 * * 2' });
+      // The older bot's worker takes the next re-scheduling: it applies the settings the job carries.
+      await newer.worker.close();
+      const job = await older.queue.add('schedule-digests', { digestCron: '0 8 * * 2', timeZone: 'UTC' } as never);
+      await until('the re-scheduling to run', async () => (await job.getState()) === 'completed', 30_000);
+      expect(await older.queue.getJobScheduler('digest-slack-TSCHED3')).toMatchObject({ pattern: '0 8 * * 2' });
+    } finally {
+      await newer.close();
+      await older.close();
     }
   }, 60_000);
 });
