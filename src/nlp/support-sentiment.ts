@@ -38,6 +38,7 @@ export function supportSentimentFeatures(tokens: Token[], rule: RuleScore, stems
   const f = new Map<string, number>();
   let fail = 0;
   let thanks = false;
+  let thankWords = 0;
   let question = false;
   let bang = false;
   let negated = false;
@@ -65,7 +66,10 @@ export function supportSentimentFeatures(tokens: Token[], rule: RuleScore, stems
       continue;
     }
     if (FAILURE_WORDS.has(w)) fail++;
-    if (THANKS.has(w)) thanks = true;
+    if (THANKS.has(w)) {
+      thanks = true;
+      thankWords++;
+    }
     // "fixed", "solved", "works now", "working again": the problem is gone (unless negated).
     if (RESOLVED.has(w) || ((prev === 'works' || prev === 'working') && (w === 'now' || w === 'again' || w === 'fine'))) resolved = !prevNeg;
     if ((NEGATORS.test(w) || (w.endsWith('nt') && t.value.endsWith("n't"))) && w !== 'nvm') {
@@ -83,15 +87,23 @@ export function supportSentimentFeatures(tokens: Token[], rule: RuleScore, stems
   const complaint = !resolved && (fail > 0 || rule.negative < 0 || negated);
   for (const s of stems) {
     // A closing "thanks" after a failure is politeness, not praise.
-    if (complaint && (s === 'thank' || s === 'thx' || s === 'cheer' || s === 'appreci')) f.set('thank@complaint', 1);
-    else f.set(s, 1);
+    if (complaint && (s === 'thank' || s === 'thx' || s === 'cheer' || s === 'appreci')) continue;
+    f.set(s, 1);
   }
   f.set('@bias', 1);
-  f.set('@pos', Math.min(1, rule.positive / 4) * (complaint && thanks && rule.negative === 0 ? 0.3 : 1));
+  // In a complaint, thanks words are politeness: the rule score is read without them (AFINN rates "thanks" +2).
+  let positive = rule.positive;
+  let sum = rule.sum;
+  if (complaint && thanks) {
+    const v = Math.min(positive, 2 * thankWords);
+    positive -= v;
+    sum -= v;
+  }
+  const c = complaint && thanks ? sum / Math.sqrt(sum * sum + 15) : rule.compound;
+  f.set('@pos', Math.min(1, positive / 4));
   f.set('@neg', Math.min(1, -rule.negative / 4));
-  f.set('@comp', rule.compound);
+  f.set('@comp', c);
   // The rule score's own cut-offs (VADER's ±0.05) and strong scores, as indicators.
-  const c = rule.compound;
   if (c > 0.05) f.set('@comp>0.05', 1);
   if (c < -0.05) f.set('@comp<-0.05', 1);
   if (c > 0.5) f.set('@comp>0.5', 1);
@@ -102,7 +114,7 @@ export function supportSentimentFeatures(tokens: Token[], rule: RuleScore, stems
   if (negated) f.set('@negated', 1);
   if (question) f.set('@question', 1);
   if (bang) f.set('@bang', 1);
-  if (thanks) f.set(complaint ? '@thanks-complaint' : '@thanks', 1);
+  if (thanks && !complaint) f.set('@thanks', 1);
   return f;
 }
 
