@@ -84,6 +84,7 @@ function prettyStream(fd: 1 | 2): pino.DestinationStream {
     sync: true,
     colorize: (fd === 1 ? process.stdout : process.stderr).isTTY === true,
     translateTime: 'SYS:HH:MM:ss.l',
+    singleLine: true,
     ignore: 'pid,hostname,service',
   });
 }

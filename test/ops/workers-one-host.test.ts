@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliProcess } from '../helpers/cli-process.js';
 import { cleanupTestEnv, testEnv, type TestEnv } from '../helpers/env.js';
+import { spawn } from 'node:child_process';
 import { freePort } from '../helpers/servers.js';
+import { until } from '../faults/harness.js';
 
 let env: TestEnv;
 const running: CliProcess[] = [];
@@ -75,6 +77,23 @@ describe('log format', () => {
     expect(line).not.toMatch(/\u001b\[/); // no colours on a pipe
     expect(pretty.out()).not.toMatch(/^\{"level"/m);
     expect(await pretty.kill('SIGTERM')).toBe(0);
+
+    // By default (LOG_FORMAT=auto) a terminal gets coloured pretty lines: the worker run in a pseudo-terminal.
+    const mongo = new URL(env.mongoUrl);
+    mongo.pathname = `/${env.dbName}`;
+    const tty = spawn('script', ['-qec', `${process.execPath} --import tsx bin/cli.ts worker`, '/dev/null'], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MONGO_URL: mongo.toString(), REDIS_URL: env.redisUrl, QUEUE_PREFIX: env.prefix, HOST: '127.0.0.1' },
+    });
+    let screen = '';
+    tty.stdout!.on('data', (d: Buffer) => (screen += d.toString()));
+    try {
+      await until('the worker to start in a terminal', async () => /worker started/.test(screen), 120_000, 100);
+      expect(screen).toMatch(/\[\d\d:\d\d:\d\d\.\d{3}\] \u001b\[32mINFO\u001b\[39m: \u001b\[36mworker started/);
+    } finally {
+      process.kill(-tty.pid!, 'SIGTERM');
+    }
 
     const json = start('worker', {});
     await json.waitForLog(/"msg":"http listening"/, 120_000);
