@@ -105,7 +105,12 @@ do \$do\$ begin
     join pg_attribute a on a.attrelid = t.oid and a.attname = '_jsonb' and not a.attisdropped;
 end \$do\$;
 SQL
-  pg_db_url "$1"
+  # pool_max_conns: FerretDB opens up to 50 PostgreSQL connections by default, and PostgreSQL allows 100 in all
+  # (as on CI's machine), shared by this server and the servers fault tests start of their own. 30 each keeps three
+  # within it, and stays above the 20 commands one process of the product puts in flight (src/db/connection.ts:
+  # past its pool, a FerretDB with every connection held by a command waiting for a second one stops answering).
+  local url; url=$(pg_db_url "$1")
+  if [[ "$url" == *\?* ]]; then echo "$url&pool_max_conns=30"; else echo "$url?pool_max_conns=30"; fi
 }
 
 pg_drop() { # name

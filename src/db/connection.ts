@@ -13,6 +13,20 @@ export interface ConnectOptions {
 }
 
 /**
+ * Connections the driver keeps to the server, unless MONGO_URL sets `maxPoolSize` itself. The driver's own
+ * default (100) lets one process put 100 commands in flight at once; a FerretDB 1.24 on PostgreSQL opens at
+ * most 50 PostgreSQL connections and, past about 50 commands in flight, stops answering altogether (measured:
+ * 48 concurrent updates complete, 60 hang for good; docs/write-path.md). 20 is ample for a bot's 16 captures or
+ * a worker's jobs, on MongoDB too.
+ */
+export const DEFAULT_POOL_SIZE = 20;
+
+/** The pool size for a URL: the URL's own `maxPoolSize` when it names one, else DEFAULT_POOL_SIZE. */
+export function poolSizeFor(url: string): number | undefined {
+  return /[?&]maxPoolSize=/i.test(url) ? undefined : DEFAULT_POOL_SIZE;
+}
+
+/**
  * Connects mongoose. A server that does not answer within `serverSelectionTimeoutMS` (10 s unless given) is a
  * ServiceUnreachableError naming MONGO_URL; later outages are logged once each way (src/reachability.ts) while
  * the driver reconnects by itself.
@@ -26,6 +40,7 @@ export async function connectMongo(url: string, log: Logger, opts: ConnectOption
     await mongoose.connect(url, {
       ...(opts.dbName ? { dbName: opts.dbName } : {}),
       serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 10_000,
+      ...(poolSizeFor(url) !== undefined ? { maxPoolSize: poolSizeFor(url) } : {}),
       autoIndex: false,
     });
   } catch (err) {
