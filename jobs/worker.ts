@@ -85,9 +85,10 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<WorkerHan
   if (opts.schedule !== false) {
     // Once at every start too: conversations that went quiet while no worker ran, or in a database new under this
     // queue prefix (the quick start run again), are resolved now, not at the schedule's next run up to an hour
-    // away. The job id keeps it single when several workers start at once.
+    // away. No fixed job id: one left waiting or stalled by the last process would swallow this one (a resolve
+    // with nothing to do is cheap, so workers starting at once may each run one).
     await queues.maintenance
-      .add('resolve-quiet', { resolveAfterDays: config.resolveAfterDays ?? 7 }, { jobId: 'resolve-quiet-at-start', removeOnComplete: true, removeOnFail: true })
+      .add('resolve-quiet', { resolveAfterDays: config.resolveAfterDays ?? 7 }, { removeOnComplete: true, removeOnFail: true })
       .catch((err: Error) => log.warn({ err: err.message }, 'could not run the resolve of quiet conversations at start; the schedule runs it'));
   }
   log.info({ concurrency: config.tagConcurrency, model: opts.tagger.modelVersion }, 'worker started');

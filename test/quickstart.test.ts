@@ -92,6 +92,8 @@ interface Round {
   messages: number;
   untagged: number;
   progress: boolean;
+  /** The worker's log lines, for the failure message. */
+  workerLog: string;
 }
 
 async function round(): Promise<Round> {
@@ -133,11 +135,12 @@ async function round(): Promise<Round> {
       await conn.close();
     }
     await worker?.stop();
-    const progress = /tagging caught up/.test(worker?.out() ?? '');
+    const workerLog = worker?.out() ?? '';
+    const progress = /tagging caught up/.test(workerLog);
     worker = null;
     const stopped = await sh(stop);
     expect(stopped.code, stopped.stderr).toBe(0);
-    return { outputs, messages, untagged, progress };
+    return { outputs, messages, untagged, progress, workerLog };
   } finally {
     await worker?.stop();
   }
@@ -220,6 +223,7 @@ describe('docs/quickstart.md without Docker', () => {
     expect(first.outputs['npx support-history history "Otto"']!.split('\n')[0]).toBe('Customer: Otto Quill  (slack:T0LUMEN01:U0OTTO001)');
     expect(first.outputs['npx support-history digest --week 2026-W47']).toContain('Support digest 2026-W47 — slack T0LUMEN01');
     const answers = (r: Round) => Object.fromEntries(Object.entries(r.outputs).filter(([line]) => /support-history (history|digest) /.test(line)));
-    expect(answers(second)).toEqual(answers(first));
+    const logs = (r: Round) => r.workerLog.split('\n').map((l) => /"msg":"([^"]*)"/.exec(l)?.[1]).filter(Boolean).join('\n');
+    expect(answers(second), `worker, first round:\n${logs(first)}\nworker, second round:\n${logs(second)}`).toEqual(answers(first));
   }, 900_000);
 });
