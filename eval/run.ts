@@ -149,6 +149,27 @@ table(
 );
 console.log('goals: real-chat check set accuracy ≥ 0.80; bitext-test ≥ 0.98; clinc150-oos_test none-rate ≥ 0.95; none-rate on no-need rows ≥ 0.70');
 
+// Calibration: for every row given a need, is the need's confidence the share of such needs that are right?
+const bins = [0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001];
+const calib = bins.slice(0, -1).map((lo, i) => ({ lo, hi: Math.min(1, bins[i + 1]!), n: 0, conf: 0, right: 0 }));
+for (const set of needSets.slice(0, 4)) {
+  for (const r of set.rows) {
+    const top = tagger.tag({ text: r.text, platform: 'slack', role: 'customer' }).needs[0];
+    if (!top) continue;
+    const b = calib.find((x) => top.confidence >= x.lo && top.confidence < (x.hi === 1 ? 1.0001 : x.hi))!;
+    b.n++;
+    b.conf += top.confidence;
+    if (top.need === r.need) b.right++;
+  }
+}
+table(
+  'Calibration of the top need, over the check set, bitext-test, banking77-test and clinc150-test rows given a need',
+  ['confidence', 'rows', 'mean confidence', 'share right'],
+  calib.filter((b) => b.n > 0).map((b) => [`${b.lo.toFixed(2)}–${b.hi.toFixed(2)}`, b.n, f3(b.conf / b.n), f3(b.right / b.n)]),
+);
+const ece = calib.reduce((s2, b) => s2 + (b.n ? Math.abs(b.conf - b.right) : 0), 0) / calib.reduce((s2, b) => s2 + b.n, 0);
+console.log(`expected calibration error ${f3(ece)}`);
+
 // Per-need detail and misses on the check set.
 const check = needSets[0]!.rows;
 const checkPred = check.map((r) => ours(r.text));
@@ -182,6 +203,7 @@ report.needs = {
   baseline: 'natural BayesClassifier trained in this run on the same data and features',
   perDataSet: needResults,
   checkSetPerNeed: perNeed,
+  calibration: { bins: calib.map((b) => ({ from: b.lo, to: b.hi, rows: b.n, meanConfidence: b.n ? b.conf / b.n : null, shareRight: b.n ? b.right / b.n : null })), expectedCalibrationError: ece },
   checkSetMisses: checkMisses,
   chatCheck: { rows: chatRows.length, exact: chatExact, exactBayes: chatExactBayes },
 };
