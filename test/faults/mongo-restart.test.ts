@@ -39,7 +39,7 @@ describe('the MongoDB-compatible server restarts mid-stream', () => {
     const run = 'MR';
     const total = 120;
     const workerPort = await freePort();
-    worker = runCli(['worker'], { MONGO_URL: env.mongoUrl, REDIS_URL: env.redisUrl, QUEUE_PREFIX: env.prefix, PORT: String(workerPort), HOST: '127.0.0.1', TAG_CONCURRENCY: '4', LOG_LEVEL: 'info' });
+    worker = runCli(['worker'], { MONGO_URL: env.mongoUrl, REDIS_URL: env.redisUrl, QUEUE_PREFIX: env.prefix, WORKER_PORT: String(workerPort), HOST: '127.0.0.1', TAG_CONCURRENCY: '4', LOG_LEVEL: 'info' });
     await worker.waitForLog(/"msg":"worker started"/, 180_000);
     const readyz = async (): Promise<number> => (await fetch(`http://127.0.0.1:${workerPort}/readyz`)).status;
     expect(await readyz()).toBe(200);

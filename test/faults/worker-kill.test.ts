@@ -44,7 +44,7 @@ describe('a worker killed in the middle of a job', () => {
       MONGO_URL: mongoUrl.toString(),
       REDIS_URL: p.env.redisUrl,
       QUEUE_PREFIX: p.env.prefix,
-      PORT: String(await freePort()),
+      WORKER_PORT: String(await freePort()),
       HOST: '127.0.0.1',
       TAG_CONCURRENCY: '8',
       LOG_LEVEL: 'info',
