@@ -55,7 +55,7 @@ describe('a service unreachable at start', () => {
     expect(p.err()).toBe(`support-history: cannot reach Redis at redis://127.0.0.1:${closed} (REDIS_URL): connect ECONNREFUSED 127.0.0.1:${closed}\n`);
     // No stack traces, no warnings per connection: the only mention of the refused port is that line.
     expect(p.out()).not.toMatch(/ECONNREFUSED/);
-    expect(seconds).toBeLessThan(15); // loading the code included; the check itself gives up after 5 s
+    expect(seconds).toBeLessThan(30); // loading the code included (seconds on a loaded machine); the check gives up after 5 s
   }, 60_000);
 
   it('MongoDB on a closed port: one line naming MONGO_URL (password hidden), exit 1, after CONNECT_TIMEOUT_SECONDS', async () => {
@@ -112,9 +112,7 @@ describe('a service lost after start', () => {
       await p.waitForLog(/Redis at redis:\/\/127\.0\.0\.1:\d+ is reachable again after \d+ s/, 30_000);
       await until('/readyz to report ready again', async () => (await readyz(port)).status === 200, 30_000, 200);
       expect(lines(p.out().slice(before), /reachable again/)).toHaveLength(1);
-      const code = await p.kill('SIGTERM');
-      if (code !== 0) console.log(p.out().slice(-3000), p.err().slice(-3000));
-      expect(code).toBe(0);
+      expect(await p.kill('SIGTERM'), p.out().slice(-2000)).toBe(0);
     } finally {
       await redis.down().catch(() => undefined);
     }
