@@ -7,10 +7,10 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelError } from '../errors.js';
 import type { NeedsParams } from './needs.js';
-import type { SentimentLayer } from './sentiment.js';
+import type { SentimentLayer } from './support-sentiment.js';
 
 /** Bump when tokenising, normalising or feature code changes what a model's numbers mean. */
-export const FEATURE_CODE_REVISION = 5;
+export const FEATURE_CODE_REVISION = 6;
 export const MODEL_FORMAT = 1;
 
 export interface ModelFile {

@@ -9,7 +9,6 @@
 import type { SentimentLabel } from '../domain/types.js';
 import { emojiValence, emoticonValence, shortcodeValence } from './emoji.js';
 import natural from './natural.js';
-import type { LogisticSentimentLayer } from './support-sentiment.js';
 import type { Token } from './tokens.js';
 import type { Sentiment } from './types.js';
 
@@ -253,9 +252,6 @@ export interface LexiconSentimentLayer {
    */
   silentCutoff: number;
 }
-
-/** The trained layer a model file holds: the first models' lexicon layer, or the support-tuned logistic one. */
-export type SentimentLayer = LexiconSentimentLayer | LogisticSentimentLayer;
 
 const OTHER_LEXICONS: Record<string, { language: string; type: string; scale: number }> = Object.assign(Object.create(null) as Record<string, { language: string; type: string; scale: number }>, {
   es: { language: 'Spanish', type: 'afinn', scale: 5 },

@@ -7,8 +7,11 @@
 import type { SentimentLabel } from '../domain/index.js';
 import { emojiValence, emoticonValence, shortcodeValence } from './emoji.js';
 import type { FeatureExtractor } from './features.js';
-import type { RuleScore } from './sentiment.js';
+import type { LexiconSentimentLayer, RuleScore } from './sentiment.js';
 import type { Token } from './tokens.js';
+
+/** The trained layer a model file holds: the first models' lexicon layer, or the support-tuned logistic one. */
+export type SentimentLayer = LexiconSentimentLayer | LogisticSentimentLayer;
 
 /** The trained model as the model file stores it. */
 export interface LogisticSentimentLayer {

@@ -5,8 +5,8 @@ import { LanguageDetector } from './language.js';
 import { DEFAULT_MODEL_PATH, readModelFile, type ModelFile } from './model-file.js';
 import { NeedsScorer } from './needs.js';
 import { normalizeChatText } from './normalize.js';
-import { EnglishLexicon, ForeignSentiment, hasLexicon, labelFor, roundScore, type LexiconSentimentLayer, type SentimentLayer } from './sentiment.js';
-import { sentimentProbabilities, supportSentimentFeatures, type LogisticSentimentLayer } from './support-sentiment.js';
+import { EnglishLexicon, ForeignSentiment, hasLexicon, labelFor, roundScore, type LexiconSentimentLayer } from './sentiment.js';
+import { sentimentProbabilities, supportSentimentFeatures, type LogisticSentimentLayer, type SentimentLayer } from './support-sentiment.js';
 import { clauses, tokenize, words, type Token } from './tokens.js';
 import type { Sentiment, TagInput, TagResult, Tagger } from './types.js';
 
