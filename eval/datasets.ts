@@ -51,3 +51,13 @@ export interface Clinc {
 export function loadClinc(dir: URL = SHARED_DATA): Clinc {
   return JSON.parse(readFileSync(new URL('clinc150.json', dir), 'utf8')) as Clinc;
 }
+
+/** Banking77 (`text,category`, texts may be quoted): [text, category] pairs of one split. */
+export function loadBanking77(split: 'train' | 'test', dir: URL = SHARED_DATA): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const line of readFileSync(new URL(`banking77-${split}.csv`, dir), 'utf8').split(/\r?\n/).slice(1)) {
+    const m = /^(?:"((?:[^"]|"")*)"|([^"]*)),([^,]+)$/.exec(line);
+    if (m) out.push([(m[1] ?? m[2] ?? '').replace(/""/g, '"'), m[3]!]);
+  }
+  return out;
+}

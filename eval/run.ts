@@ -32,7 +32,7 @@ import { trainNeeds } from '../src/nlp/train-needs.js';
 import { isSentimentTrainRow, macroF1 } from '../src/nlp/train-sentiment.js';
 import { loadTrainingData } from '../src/nlp/training-data.js';
 import { loadCheckSet } from './check-set.js';
-import { loadBitext, loadClinc, loadVader, SHARED_DATA, VADER_SETS } from './datasets.js';
+import { loadBanking77, loadBitext, loadClinc, loadVader, SHARED_DATA, VADER_SETS } from './datasets.js';
 
 const require = createRequire(import.meta.url);
 const vader = require('vader-sentiment') as { SentimentIntensityAnalyzer: { polarity_scores(t: string): { compound: number } } };
@@ -74,14 +74,6 @@ const clincNeed = (text: string, intent: string): string | null => {
   if (intent in mappings.clinc150) return mappings.clinc150[intent] ?? null; // null: ambiguous, not scored
   return NONE; // an everyday assistant request, no support need
 };
-function parseCsv(csv: string): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (const line of csv.split(/\r?\n/).slice(1)) {
-    const m = /^(?:"((?:[^"]|"")*)"|([^"]*)),([^,]+)$/.exec(line);
-    if (m) out.push([(m[1] ?? m[2] ?? '').replace(/""/g, '"'), m[3]!]);
-  }
-  return out;
-}
 const goemotionsTest = readFileSync(new URL('goemotions-group-test.tsv', SHARED_DATA), 'utf8')
   .split('\n')
   .map((l) => l.split('\t'))
@@ -91,7 +83,7 @@ const needSets: Array<{ name: string; rows: NeedRow[] }> = [
   { name: 'bitext-test', rows: loadBitext('bitext-test.csv').filter(([, i]) => intentToNeed.has(i)).map(([text, i]) => ({ text, need: intentToNeed.get(i)! })) },
   {
     name: 'banking77-test',
-    rows: parseCsv(readFileSync(new URL('banking77-test.csv', SHARED_DATA), 'utf8'))
+    rows: loadBanking77('test')
       .map(([text, c]) => ({ text, need: mappings.banking77[c] ?? '' }))
       .filter((r) => known.has(r.need)),
   },

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { checkSetTexts } from '../eval/check-set.js';
+import { loadBanking77 } from '../eval/datasets.js';
 
 const SHARED = new URL('../../shared/data/', import.meta.url);
 const maps = JSON.parse(readFileSync(new URL('../data/needs/mappings.json', import.meta.url), 'utf8')) as {
@@ -24,17 +25,8 @@ const add = (need: string, source: string, text: string): void => {
   if (t) rows.push([need, source, t]);
 };
 
-// Banking77: text,category (texts may be quoted).
-function parseCsv(csv: string): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (const line of csv.split(/\r?\n/).slice(1)) {
-    const m = /^(?:"((?:[^"]|"")*)"|([^"]*)),([^,]+)$/.exec(line);
-    if (m) out.push([(m[1] ?? m[2] ?? '').replace(/""/g, '"'), m[3]!]);
-  }
-  return out;
-}
 const unmapped = new Set<string>();
-for (const [text, cat] of parseCsv(readFileSync(new URL('banking77-train.csv', SHARED), 'utf8'))) {
+for (const [text, cat] of loadBanking77('train', SHARED)) {
   if (!(cat in maps.banking77)) unmapped.add(cat);
   const need = maps.banking77[cat];
   if (need) add(need, 'banking77', text);
