@@ -2,7 +2,7 @@
 // The version is a hash of the content and of the feature code's revision, so any retraining that changes the
 // model changes the version every tag records.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelError } from '../errors.js';
@@ -39,7 +39,11 @@ export function modelVersion(m: Omit<ModelFile, 'version' | 'trainedAt'>): strin
 export function writeModelFile(path: URL | string, model: ModelFile): void {
   const p = typeof path === 'string' ? path : fileURLToPath(path);
   mkdirSync(dirname(p), { recursive: true });
-  writeFileSync(p, JSON.stringify(model) + '\n');
+  // Written beside it, then renamed over it: a worker starting meanwhile reads the old model or the new one,
+  // never half of one (a write in place was seen read half-written by a worker starting during `npm run train`).
+  const tmp = `${p}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(model) + '\n');
+  renameSync(tmp, p);
 }
 
 export function readModelFile(path: URL | string = DEFAULT_MODEL_PATH): ModelFile {
@@ -49,7 +53,12 @@ export function readModelFile(path: URL | string = DEFAULT_MODEL_PATH): ModelFil
   } catch (err) {
     throw new ModelError(`model file ${String(path)} cannot be read (${(err as Error).message}); run \`npm run train\``);
   }
-  const m = JSON.parse(raw) as ModelFile;
+  let m: ModelFile;
+  try {
+    m = JSON.parse(raw) as ModelFile;
+  } catch (err) {
+    throw new ModelError(`model file ${String(path)} is not complete JSON (${(err as Error).message}); run \`npm run train\``);
+  }
   if (m.format !== MODEL_FORMAT) throw new ModelError(`model file ${String(path)} has format ${m.format}, this code reads ${MODEL_FORMAT}; run \`npm run train\``);
   if (!m.needs || !Array.isArray(m.needs.classes) || typeof m.version !== 'string') throw new ModelError(`model file ${String(path)} is incomplete; run \`npm run train\``);
   const expected = modelVersion(m);
