@@ -63,6 +63,9 @@ describe('maintenance schedules', () => {
     expect(scheduler?.template?.data).toEqual({ resolveAfterDays: 7 });
     expect(scheduler?.every).toBe(60 * 60_000);
     await until('the 18-day-old conversation to be resolved', async () => (await Conversation.findById(conversationId).lean())?.status === 'resolved', 30_000);
+    // The job that resolved it is recorded as completed only after it returns: wait for that record, not only the
+    // status it wrote (CI read the completed jobs in between once).
+    await until('the resolving run to be recorded', async () => (await resolveRuns()).some((r) => r.resolved === 1), 30_000);
     // Only a 7-day run can resolve it (the 30-day ones found nothing).
     expect((await resolveRuns()).length).toBeGreaterThan(runsBefore);
     expect(await resolveRuns()).toContainEqual({ resolved: 1 });
