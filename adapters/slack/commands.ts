@@ -17,7 +17,7 @@ import { PrivacyError } from '../../src/privacy/target.js';
 import { exportCustomer, forgetPrompt, registerPrivacyActions, type PrivacyDeps } from './privacy.js';
 
 export const REFUSAL = 'Sorry, only members of the support team can use this command. Ask a support lead to add you to the agents group.';
-const FAILURE = 'Something went wrong while answering; please try again in a minute.';
+export const FAILURE = 'Something went wrong while answering; please try again in a minute.';
 const PAGE_SIZE = 5;
 
 export interface CommandDeps {

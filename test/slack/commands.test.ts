@@ -34,10 +34,10 @@ function answerText(body: Record<string, unknown>): string {
 }
 
 describe('/history', () => {
-  it('finds a customer by @mention: ack within 3 s, summary ephemeral through response_url', async () => {
+  it('finds a customer by @mention: an empty ack, the summary ephemeral through response_url', async () => {
     const res = await h.command('/history', '<@UCUST1|carol>', 'UAGENT1');
     expect(res.status).toBe(200);
-    expect(res.ms).toBeLessThan(3000);
+    expect(res.text).toBe('');
     const post = await h.fake.waitForResponse(res.responseId);
     expect(post.body.response_type).toBe('ephemeral');
     const blocks = post.body.blocks as Array<Record<string, unknown>>;
@@ -87,7 +87,7 @@ describe('/digest', () => {
   it("answers an agent with this week's digest", async () => {
     const res = await h.command('/digest', '', 'UAGENT2');
     expect(res.status).toBe(200);
-    expect(res.ms).toBeLessThan(3000);
+    expect(res.text).toBe('');
     const post = await h.fake.waitForResponse(res.responseId);
     expect(post.body.response_type).toBe('ephemeral');
     const blocks = post.body.blocks as Array<{ type: string; text?: { text?: string } }>;
