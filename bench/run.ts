@@ -7,11 +7,13 @@
 //   --sizes 10000,100000  message counts for /history and the digest (full default: 10k, 100k, 1M; quick: 2,000)
 //   --e2e-messages N      messages per end-to-end run (full default 200)
 //   --capture-messages N  messages per capture run (full default 200)
+//   --burst-events N      signed Slack events in the burst into `npm start` (full default 1,000; quick 150)
 //   --runs N              runs per figure (full default 3)
 //   --budget-minutes N    full run's time budget (default 150: the 1M /history point alone inserts ~5.6 GB into
 //                         FerretDB, about 35 minutes on this machine, and its naive scans take minutes each)
 import os from 'node:os';
 import mongoose from 'mongoose';
+import { benchSlackBurst } from './burst.js';
 import { benchCapture } from './capture.js';
 import { benchE2e } from './e2e.js';
 import { TEXT_SOURCES } from './generate.js';
@@ -95,6 +97,12 @@ try {
       writeResults(section(`e2e_w${workers}`), { seed, quick, rows: r.rows, raw: r.raw });
     });
   }
+  // Issue 20's first target: a burst of signed Slack events, 32 in flight, into `npm start` in HTTP mode (bench/burst.ts).
+  await step('Slack burst into npm start', quick ? 25_000 : 60_000, async () => {
+    const r = await benchSlackBurst({ mongoUrl: services.mongoUrl, redisUrl: services.redisUrl, events: num('burst-events', quick ? 150 : 1_000), inFlight: 32, seed, timeoutMs: Math.max(30_000, left()), ...(quick ? { readyBy: budgetEnd } : {}) });
+    rows.push(...r.rows);
+    writeResults(section('slack_burst'), { quick, rows: r.rows, ...r.raw });
+  });
   const points: Record<string, unknown> = {};
   for (const size of sizes) {
     await step(`/history + digest at ${size}`, quick ? 30_000 : 60_000, async () => {
