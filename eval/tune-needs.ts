@@ -1,9 +1,10 @@
 // Dev tool: compares needs-training options on held-out parts of the training data, never on a test split or on
 // the real-chat check set. 1 in 10 rows of every training source (sha1 of the text) is held out: Bitext train,
 // the mapped public queries (Banking77 train, NLU++, CLINC150 train/val, GoEmotions train) and the no-need texts,
-// and all of CLINC150's oos_train + oos_val;
+// all of CLINC150's oos_train + oos_val, and every row of 1 in 8 of CLINC150's no-need intents (unseen topics);
 // the model is trained on the rest and scored per source (top need accuracy, and share tagged none on none rows).
 //   npx tsx eval/tune-needs.ts '{"charNgrams":[3,4]}' '{"charNgrams":[]}' …   (each argument: NeedsTrainingOptions)
+//   NEEDS_DATA=<dir> compares another needs data directory; MISSES=<source prefix> prints that source's misses.
 import { createHash } from 'node:crypto';
 import { readModelFile, DEFAULT_MODEL_PATH } from '../src/nlp/model-file.js';
 import { NONE } from '../src/nlp/needs.js';
@@ -12,7 +13,8 @@ import { trainNeeds, type NeedsTrainingOptions } from '../src/nlp/train-needs.js
 import { loadTrainingData } from '../src/nlp/training-data.js';
 import { loadClinc } from './datasets.js';
 
-const data = loadTrainingData(new URL('../data/needs/', import.meta.url));
+// NEEDS_DATA=<dir>: another needs data directory (to compare data choices).
+const data = loadTrainingData(process.env.NEEDS_DATA ? new URL(`file://${process.env.NEEDS_DATA.replace(/\/?$/, '/')}`) : new URL('../data/needs/', import.meta.url));
 const held = (t: string): boolean => createHash('sha1').update(t).digest()[0]! < 26;
 const map = new Map<string, string>();
 for (const n of data.taxonomy.needs) for (const i of n.bitextIntents) map.set(i, n.name);
@@ -20,19 +22,29 @@ for (const n of data.taxonomy.needs) for (const i of n.bitextIntents) map.set(i,
 // oos_test's, which is never read here.
 const clinc = loadClinc();
 const oos = new Set([...clinc.oos_train, ...clinc.oos_val].map(([t]) => t));
+// Unseen topics, the other stand-in for out-of-scope text: every train/val row of 1 in 8 of CLINC150's no-need
+// intents (sha1 of the intent name) is held out whole, so the model meets topics it was never shown.
+const intentOf = new Map([...clinc.train, ...clinc.val].map(([t, i]) => [t, i] as const));
+const unseenIntent = (t: string): boolean => {
+  const i = intentOf.get(t);
+  return i !== undefined && createHash('sha1').update(i).digest()[0]! < 32;
+};
 const train = {
   ...data,
   bitext: data.bitext.filter(([t]) => !held(t)),
-  none: data.none.filter((t) => !held(t) && !oos.has(t)),
-  labelled: data.labelled.filter((r) => !held(r.text)),
+  none: data.none.filter((t) => !held(t) && !oos.has(t) && !unseenIntent(t)),
+  labelled: data.labelled.filter((r) => !held(r.text) && !(r.need === NONE && unseenIntent(r.text))),
 };
 const val: Array<{ text: string; need: string; source: string }> = [
   ...data.bitext.filter(([t, i]) => held(t) && map.has(i)).map(([text, i]) => ({ text, need: map.get(i)!, source: 'bitext' })),
-  ...data.none.filter((t) => held(t) && !oos.has(t)).map((text) => ({ text, need: NONE, source: 'none-examples' })),
+  ...data.none.filter((t) => held(t) && !oos.has(t) && !unseenIntent(t)).map((text) => ({ text, need: NONE, source: 'none-examples' })),
   ...[...oos].map((text) => ({ text, need: NONE, source: 'clinc-oos train+val' })),
-  ...data.labelled.filter((r) => held(r.text)),
+  ...data.none.filter((t) => unseenIntent(t)).map((text) => ({ text, need: NONE, source: 'clinc unseen intents' })),
+  ...data.labelled.filter((r) => held(r.text) && !(r.need === NONE && unseenIntent(r.text))),
 ];
 const shipped = readModelFile(DEFAULT_MODEL_PATH);
+// MISSES=<source prefix>: print that source's held-out misses too (e.g. MISSES=clinc-oos).
+const misses = process.env.MISSES;
 const configs = process.argv.slice(2).map((a) => JSON.parse(a) as NeedsTrainingOptions);
 if (configs.length === 0) configs.push({});
 for (const opts of configs) {
@@ -54,6 +66,7 @@ for (const opts of configs) {
       if (got === r.need) s.needOk++;
     }
     bySource.set(r.source, s);
+    if (misses && r.source.startsWith(misses) && got !== r.need) console.log(`  miss ${r.source}: "${r.text}" → ${got} (${r.need})`);
   }
   let mean = 0;
   const parts: string[] = [];

@@ -68,7 +68,7 @@ for (const [text, intent] of [...clinc.train!, ...clinc.val!]) {
 
 // GoEmotions: a fixed sample (by hash of the comment id) of train comments labelled neutral only, as "no need"
 // (negative comments read like complaints, positive ones like feedback: both are needs here).
-const GOEMOTIONS_NONE = 3000;
+const GOEMOTIONS_NONE = Number(process.env.GOEMOTIONS_NONE ?? 3000);
 const ge = readFileSync(new URL('goemotions-group-train.tsv', SHARED), 'utf8')
   .split('\n')
   .map((l) => l.split('\t'))
@@ -87,7 +87,9 @@ for (const [need, source, text] of rows) {
   seen.add(k);
   lines.push(`${need}\t${source}\t${text}`);
 }
-writeFileSync(new URL('../data/needs/public-examples.tsv', import.meta.url), lines.join('\n') + '\n');
+// OUT_DIR=<dir>: write there instead (to compare data choices with eval/tune-needs.ts or a trial model).
+const outDir = process.env.OUT_DIR ? new URL(`file://${process.env.OUT_DIR.replace(/\/?$/, '/')}`) : new URL('../data/needs/', import.meta.url);
+writeFileSync(new URL('public-examples.tsv', outDir), lines.join('\n') + '\n');
 const counts = new Map<string, number>();
 for (const l of lines.slice(1)) counts.set(l.split('\t')[0]!, (counts.get(l.split('\t')[0]!) ?? 0) + 1);
 console.error(`wrote ${lines.length - 1} rows: ${[...counts].sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
