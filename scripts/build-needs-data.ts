@@ -4,7 +4,9 @@
 // - NLU++ all folds (same repository, CC BY 4.0): the rules in mappings.json over each row's intent set;
 // - CLINC150 train + val splits (clinc/oos-eval @ 828f809, CC BY 3.0): the support intents that map onto a need
 //   (the rest is in none-examples.json, built by scripts/build-none-examples.ts);
-// - GoEmotions train split (google-research/goemotions, CC BY 4.0): a fixed sample of neutral comments as `none`.
+// - GoEmotions train split (google-research/goemotions, CC BY 4.0): a fixed sample of neutral comments as `none`;
+// - HWU64 (xliuhw/NLU-Evaluation-Data @ f6071b4, CC BY 4.0; the repo's copy data/needs/hwu64.tsv, written by
+//   scripts/build-hwu64.ts): requests to a home assistant as `none`, but for the intents mappings.json leaves out.
 // Never a test split. Dev tool: reads ../shared/data; the product reads only what it writes.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ const maps = JSON.parse(readFileSync(new URL('../data/needs/mappings.json', impo
   banking77: Record<string, string | null>;
   clinc150: Record<string, string | null>;
   clinc150_text_rules: Array<{ intent: string; pattern: string; need: string }>;
+  hwu64: Record<string, string | null>;
 };
 
 const rows: Array<[string, string, string]> = [];
@@ -77,6 +80,20 @@ const ge = readFileSync(new URL('goemotions-group-train.tsv', SHARED), 'utf8')
   .sort((a, b) => (a.key < b.key ? -1 : 1))
   .slice(0, GOEMOTIONS_NONE);
 for (const r of ge) add('none', 'goemotions', r.text);
+
+// HWU64: requests to a home assistant (alarms, lights, music, weather, lists, trivia, …) that state no support need,
+// the kind of out-of-scope request CLINC150's oos rows are; intents a customer could say to a business as a need
+// (ordering food, booking tickets, cancelling appointments, complaining in a post) or about a product's own features
+// (e-mail, contacts, notifications, games, wifi plugs, playlists) are left out (mappings.json "hwu64_not_used").
+const hwuUnmapped = new Set<string>();
+for (const line of readFileSync(new URL('../data/needs/hwu64.tsv', import.meta.url), 'utf8').split('\n').slice(1)) {
+  const [, intent, text] = line.split('\t');
+  if (!intent || !text) continue;
+  if (!(intent in maps.hwu64)) hwuUnmapped.add(intent);
+  const need = maps.hwu64[intent];
+  if (need) add(need, 'hwu64', text);
+}
+if (hwuUnmapped.size) throw new Error(`hwu64 intents missing from mappings.json: ${[...hwuUnmapped].join(', ')}`);
 
 // The real-chat check set is never trained on: a text equal to one of its messages is left out.
 const seen = checkSetTexts();

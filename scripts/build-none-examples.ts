@@ -7,13 +7,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { checkSetTexts } from '../eval/check-set.js';
 
 const PER_INTENT = Number(process.env.PER_INTENT ?? 120);
+// Questions about a rate that no need covers are no need (the check set's labelling rule: product questions outside
+// the taxonomy are none; Banking77's exchange_rate is mapped to none alike): interest_rate and apr are used.
+// credit_limit, rewards_balance, expiration_date and find_phone were tried and left out: their words ("credit",
+// "rewards", "expired", "phone") are how customers report problems or ask for a person ("my premium expired even
+// though i paid", "mpesa sent but no credit", "whats your phone number").
 const EXCLUDED = new Set([
   'account_blocked', 'bill_balance', 'bill_due', 'pay_bill', 'card_declined', 'cancel', 'cancel_reservation', 'order',
   'order_status', 'order_checks', 'change_user_name', 'user_name', 'pin_change', 'freeze_account', 'report_fraud',
   'report_lost_card', 'new_card', 'damaged_card', 'replacement_card_duration', 'transactions', 'balance',
   'credit_limit', 'credit_limit_change', 'direct_deposit', 'min_payment', 'spending_history', 'expiration_date',
   'redeem_rewards', 'rewards_balance', 'reset_settings', 'application_status', 'lost_luggage', 'international_fees',
-  'interest_rate', 'transfer', 'routing', 'apr', 'confirm_reservation', 'sync_device', 'find_phone', 'insurance_change',
+  'transfer', 'routing', 'confirm_reservation', 'sync_device', 'find_phone', 'insurance_change',
 ]);
 
 const CHAT = [
@@ -43,7 +48,17 @@ for (const [text, intent] of [...clinc.train!, ...clinc.val!]) {
   perIntent.set(intent, n + 1);
   texts.push(text);
 }
-for (const [text] of [...clinc.oos_train!, ...clinc.oos_val!]) texts.push(text);
+// CLINC150's oos rows were out of scope for its assistant; read as chat to a business, all 200 were checked by hand
+// and these few state a need of the taxonomy (contact, billing) or are as ambiguous as the mappings' null intents
+// (Banking77 transfer_timing; a balance alert): they are not taught as no need.
+const OOS_NEEDS = new Set([
+  'i need to speak to customer service regarding my flight', // contact
+  'how do i change my billing address', // billing / account
+  'how much is an overdraft fee for bank', // billing (fees)
+  'how long do wire transfers take', // as Banking77 transfer_timing: not used
+  'set a warning for when my bank account starts running low', // howto or none: not used
+]);
+for (const [text] of [...clinc.oos_train!, ...clinc.oos_val!]) if (!OOS_NEEDS.has(text)) texts.push(text);
 texts.push(...CHAT);
 // The real-chat check set is never trained on: a text equal to one of its messages is left out.
 const held = checkSetTexts();
@@ -52,7 +67,7 @@ texts.length = 0;
 texts.push(...kept);
 const out = {
   source:
-    'clinc/oos-eval @ 828f809 data/data_full.json (CC BY 3.0): oos_train and oos_val rows and the first ' +
+    'clinc/oos-eval @ 828f809 data/data_full.json (CC BY 3.0): oos_train and oos_val rows (but 5 that state a support need) and the first ' +
     `${PER_INTENT} train+val rows of each intent that is not a support need; plus hand-written chat acknowledgements. ` +
     'Texts equal to a message of eval/real-chat-check.jsonl are left out. Rebuilt by scripts/build-none-examples.ts.',
   texts,

@@ -103,6 +103,22 @@ describe('needs on chat', () => {
 
   it('gives no need for out-of-scope questions', () => {
     for (const t of ['how many calories are in a banana', 'can you recommend a good sci fi book', 'what is the capital of peru', 'remind me to water the plants']) expect(needsOf(t)).toEqual([]);
+    // requests to a home assistant (HWU64's kind of text, none of these copied from it)
+    for (const t of ['turn off the lights in the kitchen', 'set an alarm for 6 tomorrow', 'add eggs to my shopping list', 'play the next song']) expect(needsOf(t)).toEqual([]);
+  });
+
+  it('maps every HWU64 intent and trains on none of those mappings.json leaves out', () => {
+    const maps = JSON.parse(readFileSync(new URL('../../data/needs/mappings.json', import.meta.url), 'utf8')) as { hwu64: Record<string, string | null> };
+    const rows = readFileSync(new URL('../../data/needs/hwu64.tsv', import.meta.url), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
+    expect(rows.length).toBeGreaterThan(10_000);
+    expect(rows.filter(([, intent]) => !(intent! in maps.hwu64))).toEqual([]);
+    const used = new Set(rows.filter(([, i]) => maps.hwu64[i!] !== null).map(([, , t]) => t));
+    const leftOut = new Set(rows.filter(([, i]) => maps.hwu64[i!] === null).map(([, , t]) => t!).filter((t) => !used.has(t)));
+    expect(leftOut.size).toBeGreaterThan(1000);
+    const data = loadTrainingData(new URL('../../data/needs/', import.meta.url));
+    const hwu = data.labelled.filter((r) => r.source === 'hwu64');
+    expect(hwu.length).toBeGreaterThan(5000);
+    expect(hwu.filter((r) => r.need !== 'none' || leftOut.has(r.text))).toEqual([]);
   });
 
   it('keeps the hand-written chat check set (eval/chat-check.jsonl) at 58 of 62 exactly right or better', () => {
