@@ -9,9 +9,9 @@ import { checkSetTexts } from '../eval/check-set.js';
 const PER_INTENT = Number(process.env.PER_INTENT ?? 120);
 // Questions about a rate that no need covers are no need (the check set's labelling rule: product questions outside
 // the taxonomy are none; Banking77's exchange_rate is mapped to none alike): interest_rate and apr are used.
-// credit_limit, rewards_balance, expiration_date and find_phone were tried and left out: their words ("credit",
-// "rewards", "expired", "phone") are how customers report problems or ask for a person ("my premium expired even
-// though i paid", "mpesa sent but no credit", "whats your phone number").
+// credit_limit, rewards_balance and expiration_date were tried and left out: their words ("credit", "expired") are how
+// customers report problems ("my premium expired even though i paid", "mpesa sent but no credit" went to none);
+// find_phone stays out alike ("phone" is how customers ask for a person).
 const EXCLUDED = new Set([
   'account_blocked', 'bill_balance', 'bill_due', 'pay_bill', 'card_declined', 'cancel', 'cancel_reservation', 'order',
   'order_status', 'order_checks', 'change_user_name', 'user_name', 'pin_change', 'freeze_account', 'report_fraud',
