@@ -74,7 +74,7 @@ export async function benchCapture(opts: CaptureBenchOptions): Promise<{ rows: R
   await ensureIndexes();
   const release = await setupDocLocks({ redisUrl: opts.redisUrl, prefix, log });
   const queues = new Queues({ redisUrl: opts.redisUrl, prefix, log });
-  const capture = new CaptureService({ queue: queues, log, conversationWindowMinutes: 30, maxMessageChars: 100_000 });
+  const capture = new CaptureService({ queue: queues, log, maxMessageChars: 100_000 });
   const captureRates: number[] = [];
   const insertRates: number[] = [];
   const outcomes: Array<Record<string, number>> = [];

@@ -119,7 +119,7 @@ async function body(): Promise<void> {
     ]);
     const stream = generateWorkspace({ messages: n, seed: Number(seedStr), workspaceId });
     const slack = slackWorkspace(stream);
-    const capture = new CaptureService({ queue: queues, log, conversationWindowMinutes: 30, maxMessageChars: 100_000 });
+    const capture = new CaptureService({ queue: queues, log, maxMessageChars: 100_000 });
     const handler = slackCapture(slack, capture, log);
     await send({ type: 'ready', counts: stream.counts, events: slack.events.length });
     await next(); // go

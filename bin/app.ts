@@ -80,7 +80,6 @@ export async function startApp(mode: Mode, config: Config, log: Logger, opts: { 
     const capture = new CaptureService({
       queue: queues,
       log: log.child({ component: 'capture' }),
-      conversationWindowMinutes: config.conversationWindowMinutes,
       maxMessageChars: config.maxMessageChars,
       redactSecrets: config.redactSecretsInText,
       maxInFlight: config.captureConcurrency,

@@ -1,8 +1,9 @@
 // Worker setup: BullMQ workers for every queue, with error listeners, retries and a clean shutdown.
 import { Worker, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config } from '../src/config.js';
+import { DEFAULT_CONVERSATION_WINDOW_MINUTES, type Config } from '../src/config.js';
 import { MessageTagger } from '../src/counters/tag-message.js';
+import { Placement } from '../src/capture/place.js';
 import { historyProjector } from '../src/history/index.js';
 import type { Logger } from '../src/logger.js';
 import type { Tagger } from '../src/nlp/types.js';
@@ -21,7 +22,7 @@ export interface WorkerHandle {
 }
 
 export interface StartWorkersOptions {
-  config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'tagConcurrency' | 'timeZone'> & Partial<Pick<Config, 'resolveAfterDays' | 'retentionDays'>>;
+  config: Pick<Config, 'redisUrl' | 'queuePrefix' | 'tagConcurrency' | 'timeZone'> & Partial<Pick<Config, 'resolveAfterDays' | 'retentionDays' | 'conversationWindowMinutes'>>;
   log: Logger;
   queues: Queues;
   tagger: Tagger;
@@ -48,7 +49,9 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<WorkerHan
     });
     return w;
   };
+  const placement = new Placement({ log: log.child({ component: 'place' }), conversationWindowMinutes: config.conversationWindowMinutes ?? DEFAULT_CONVERSATION_WINDOW_MINUTES });
   const messageTagger = new MessageTagger({
+    place: (key) => placement.place(key),
     tagger: opts.tagger,
     log: log.child({ component: 'tag' }),
     defaultTimeZone: config.timeZone,

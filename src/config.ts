@@ -5,6 +5,9 @@ import { parse as parseDotenv } from 'dotenv';
 import { ConfigError } from './errors.js';
 import { DEFAULT_SURVEY_SETTINGS, type SurveySettings } from './domain/survey.js';
 
+/** CONVERSATION_WINDOW_MINUTES when unset: a customer's channel messages this close together are one conversation. */
+export const DEFAULT_CONVERSATION_WINDOW_MINUTES = 30;
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 /** `json`: one JSON object a line; `pretty`: coloured, readable lines (pino-pretty); `auto`: pretty on a terminal. */
 export type LogFormat = 'auto' | 'json' | 'pretty';
@@ -278,7 +281,7 @@ export function loadConfig(env: Env): Config {
     logFormat: logFormat(env),
     queuePrefix,
     tagConcurrency: int(env, 'TAG_CONCURRENCY', 4, 1, 256),
-    conversationWindowMinutes: int(env, 'CONVERSATION_WINDOW_MINUTES', 30, 1, 24 * 60),
+    conversationWindowMinutes: int(env, 'CONVERSATION_WINDOW_MINUTES', DEFAULT_CONVERSATION_WINDOW_MINUTES, 1, 24 * 60),
     timeZone: timeZone(env, 'TIME_ZONE', 'UTC'),
     maxMessageChars: int(env, 'MAX_MESSAGE_CHARS', 100_000, 1_000, 10_000_000),
     captureConcurrency: int(env, 'CAPTURE_CONCURRENCY', 16, 1, 1024),

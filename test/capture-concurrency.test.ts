@@ -1,8 +1,11 @@
 // Events captured at once (a burst: the adapters hand every event to capture as it arrives) are grouped into the
-// same conversations as the same events captured one by one, in order or not: a thread reply whose root is still
-// being stored joins the root's conversation, and two messages of one customer stored at once share one.
+// same conversations as the same events captured one by one, in order or not, once placed as the worker places
+// them (src/capture/place.ts, several tag jobs at a time, each under its message's lock): a thread reply whose
+// root is stored but not placed yet places the root first and joins its conversation, and two messages of one
+// customer placed at once share one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureService } from '../src/capture/capture.js';
+import { Placement } from '../src/capture/place.js';
 import type { CapturedMessage } from '../src/capture/types.js';
 import { Conversation, Message } from '../src/db/models.js';
 import { Queues } from '../src/queue.js';
@@ -12,12 +15,27 @@ import { cleanupTestEnv, connectTestDb, testEnv, type TestEnv } from './helpers/
 let env: TestEnv;
 let queues: Queues;
 let capture: CaptureService;
+let placement: Placement;
 beforeAll(async () => {
   env = testEnv(import.meta.filename);
   await connectTestDb(env);
   queues = new Queues({ redisUrl: env.redisUrl, prefix: env.prefix, log: env.log });
-  capture = new CaptureService({ queue: queues, log: env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000 });
+  capture = new CaptureService({ queue: queues, log: env.log, maxMessageChars: 100_000 });
+  placement = new Placement({ log: env.log, conversationWindowMinutes: 30 });
 });
+
+/** Places the workspace's messages as tag jobs would: in capture order, `lanes` at a time. */
+async function placeAll(ws: string, lanes = 8): Promise<void> {
+  const keys = (await Message.find({ workspaceId: ws }, { _id: 1, capturedAt: 1 }).lean()).sort((a, b) => a.capturedAt.getTime() - b.capturedAt.getTime()).map((m) => m._id);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < keys.length) {
+      const key = keys[next++]!;
+      await placement.place(key);
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+}
 afterAll(async () => {
   await queues?.close();
   await cleanupTestEnv(env);
@@ -42,6 +60,7 @@ function event(ws: string, i: number): CapturedMessage {
 
 /** Each message's conversation, named by the first message (in stream order) of that conversation. */
 async function grouping(ws: string): Promise<string[]> {
+  await placeAll(ws);
   const msgs = await Message.find({ workspaceId: ws }, { messageId: 1, conversationId: 1 }).lean();
   const byId = new Map(msgs.map((m) => [m.messageId, m.conversationId]));
   const first = new Map<string, string>();
@@ -77,25 +96,29 @@ describe('capture under a burst', () => {
     expect(await grouping('TSHUF')).toEqual(await grouping('TSEQ'));
   }, 240_000);
 
-  it('puts a thread root stored after its replies in its thread, owned by the customer and answered', async () => {
+  it('puts a thread reply stored before its root in the conversation its root joins, owned by the customer and answered', async () => {
     // Events 0–49 in order (each customer opens a conversation), then 50–99 with every agent reply (54, 59, …)
-    // stored before its root (50, 55, …), whose event carries no thread_ts. Before, the root joined its
-    // customer's open conversation and left the reply in a thread conversation of its own, with no customer and
-    // never answered.
+    // stored before its root (50, 55, …), all placed afterwards. The root is placed first, as in timestamp order:
+    // it joins its customer's conversation of 50 seconds before, and the reply follows it there. (When a root
+    // is placed after its reply, the root joins the thread the reply opened instead.)
     for (let i = 0; i < 50; i++) await capture.capture(event('TLATE', i));
     for (let g = 50; g < 100; g += 5) for (const i of [g + 4, g, g + 1, g + 2, g + 3]) await capture.capture(event('TLATE', i));
+    await placeAll('TLATE');
     const msgs = await Message.find({ workspaceId: 'TLATE' }, { messageId: 1, conversationId: 1 }).lean();
     const convOf = new Map(msgs.map((m) => [m.messageId, m.conversationId]));
+    const id = (i: number): string => `${1764000000 + i}.000100`;
     for (let i = 54; i < 100; i += 5) {
-      const reply = convOf.get(`${1764000000 + i}.000100`)!;
-      expect(reply).toBe(convOf.get(`${1764000000 + i - 4}.000100`));
+      const reply = convOf.get(id(i))!;
+      expect(reply).toBe(convOf.get(id(i - 4)));
+      expect(reply).toBe(convOf.get(id(i - 54)));
       const c = (await Conversation.findById(reply).lean())!;
       expect(c.customerId).toBe(`slack:TLATE:U${(i - 4) % 50}`);
       expect(c.status).toBe('answered');
-      expect(c.firstAgentReplyAt).toEqual(new Date((1764000000 + i) * 1000));
-      expect(c.firstResponseMs).toBe(4000);
+      // Answered by the reply to the customer's first message (event i - 50, an agent's when i - 54 ≡ 0 mod 5).
+      expect(c.startedAt).toEqual(new Date((1764000000 + i - 54) * 1000));
     }
     const convs = await Conversation.find({ workspaceId: 'TLATE' }).lean();
+    expect(convs).toHaveLength(40);
     expect(convs.filter((c) => !c.customerId)).toEqual([]);
   }, 240_000);
 });

@@ -1,10 +1,11 @@
-// Capture finds the conversation a top-level message joins from per-channel run documents
+// Placement finds the conversation a top-level message joins from per-channel run documents
 // (src/capture/recent.ts) instead of querying every conversation. Checked against the query it replaces, on
 // a seeded random stream with out-of-order (backfilled) messages, agents, deleted conversations and enough
 // conversations per channel to prune the run documents.
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaptureService } from '../src/capture/capture.js';
+import { CaptureService, type CaptureOutcome } from '../src/capture/capture.js';
+import { Placement } from '../src/capture/place.js';
 import { identityKey, messageKey } from '../src/domain/keys.js';
 import { RUN_MAX_ENTRIES } from '../src/capture/recent.js';
 import type { CapturedMessage } from '../src/capture/types.js';
@@ -17,18 +18,27 @@ const env = testEnv(import.meta.filename);
 const WINDOW_MIN = 30;
 let queues: Queues;
 let capture: CaptureService;
+let placement: Placement;
+
+/** Captures a message and places it, as its tag job would. */
+async function store(msg: CapturedMessage): Promise<CaptureOutcome> {
+  const out = await capture.capture(msg);
+  await placement.place(out.messageKey);
+  return { ...out, conversationId: (await Message.findById(out.messageKey, { conversationId: 1 }).lean())?.conversationId ?? null };
+}
 
 beforeAll(async () => {
   await connectTestDb(env);
   queues = new Queues({ redisUrl: env.redisUrl, prefix: env.prefix, log: env.log });
-  capture = new CaptureService({ queue: queues, log: env.log, conversationWindowMinutes: WINDOW_MIN, maxMessageChars: 40_000 });
+  capture = new CaptureService({ queue: queues, log: env.log, maxMessageChars: 40_000 });
+  placement = new Placement({ log: env.log, conversationWindowMinutes: WINDOW_MIN });
 }, 60_000);
 afterAll(async () => {
   await queues?.close();
   await cleanupTestEnv(env);
 });
 
-/** The query capture used to run for every top-level message (the reference). */
+/** The query placement used to run for every top-level message (the reference). */
 async function byQuery(m: CapturedMessage, owner: string | null): Promise<string | null> {
   const w = WINDOW_MIN * 60_000;
   const filter: Record<string, unknown> = {
@@ -74,10 +84,9 @@ describe('conversation runs', () => {
       };
       const owner = agent ? null : identityKey('slack', ws, user);
       const expected = (await byQuery(msg, owner)) ?? messageKey('slack', ws, msg.channelId, msg.messageId);
-      const out = await capture.capture(msg);
+      const out = await store(msg);
       expect(out.status).toBe('stored');
       expect(out.conversationId, `message ${i} (${agent ? 'agent' : 'customer'}, ${msg.channelId})`).toBe(expected);
-      expect((await Message.findById(out.messageKey, { conversationId: 1 }).lean())?.conversationId).toBe(expected);
       if (out.conversationId !== out.messageKey) joined++;
       if (i % 97 === 50) {
         // Retention or forget removes a recent conversation: later messages must not join it.
@@ -105,7 +114,7 @@ describe('conversation runs', () => {
       const last = await Conversation.findOne({ channelId: 'CBUSY' }).sort({ lastMessageAt: -1 }).lean();
       queries.length = 0;
       for (const [i, user] of ['UC0', 'UA0', 'UC3'].entries()) {
-        const out = await capture.capture({
+        const out = await store({
           kind: 'new',
           platform: 'slack',
           workspaceId: 'TRUNS',
@@ -144,7 +153,7 @@ describe('conversation runs', () => {
       lastMessageAt: ts,
       lastCustomerMessageAt: ts,
     });
-    const out = await capture.capture({
+    const out = await store({
       kind: 'new',
       platform: 'slack',
       workspaceId: 'TRUNS',

@@ -6,6 +6,7 @@
 // every counter document kept every operation id ever applied and grew with each message.)
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CaptureService } from '../src/capture/capture.js';
+import { Placement } from '../src/capture/place.js';
 import { rollupKey } from '../src/domain/keys.js';
 import { MessageTagger } from '../src/counters/tag-message.js';
 import { Conversation, Customer, Message, WeeklyRollup } from '../src/db/models.js';
@@ -28,8 +29,9 @@ afterAll(async () => {
 
 describe('exactly-once counters', () => {
   it('a change retried after 100 others on the same rollup is applied once', async () => {
-    const capture = new CaptureService({ queue: queues, log: env.log, conversationWindowMinutes: 30, maxMessageChars: 40_000 });
-    const tagger = new MessageTagger({ tagger: loadTagger(), log: env.log, defaultTimeZone: 'UTC' });
+    const capture = new CaptureService({ queue: queues, log: env.log, maxMessageChars: 40_000 });
+    const placement = new Placement({ log: env.log, conversationWindowMinutes: 30 });
+    const tagger = new MessageTagger({ tagger: loadTagger(), log: env.log, defaultTimeZone: 'UTC', place: (k) => placement.place(k) });
     const keys: string[] = [];
     const start = Date.UTC(2026, 10, 17, 9); // Tuesday of 2026-W47
     for (let i = 0; i <= 100; i++) {

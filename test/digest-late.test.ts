@@ -3,6 +3,8 @@
 // through the real capture → BullMQ → worker pipeline on FerretDB, the fast digest equals the naive scan
 // and both match the hand-computed numbers; running the late message's tag job again (two workers at once,
 // then a retry) changes nothing.
+import { createLogger } from '../src/logger.js';
+import { Placement } from '../src/capture/place.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDigest } from '../src/digest/index.js';
 import { naiveDigest } from '../src/digest/naive.js';
@@ -13,6 +15,8 @@ import { forgetCustomer } from '../src/privacy/forget.js';
 import { firstId, flipOpId, type FirstDoc } from '../src/history/projection.js';
 import { sets } from '../src/history/store.js';
 import { fixtureTagger, keyOf, msg, startHistoryPipeline, type HistoryPipeline } from './helpers/history-pipeline.js';
+
+const placement = new Placement({ log: createLogger('silent'), conversationWindowMinutes: 30 });
 
 let p: HistoryPipeline;
 beforeAll(async () => {
@@ -68,7 +72,7 @@ describe('new vs returning with late (backfilled) messages', () => {
     const before = await WeeklyRollup.collection.find({ workspaceId: 'TLATE' }, { projection: { customers: 1, ops: 1 } }).sort({ _id: 1 }).toArray();
     // Every count and every move released its operation id once recorded.
     expect(before.flatMap((r) => (r.ops ?? []) as string[])).toEqual([]);
-    const workers = [0, 1].map(() => new MessageTagger({ tagger: fixtureTagger, log: p.env.log, defaultTimeZone: 'UTC', afterCount: historyProjector(p.env.log) }));
+    const workers = [0, 1].map(() => new MessageTagger({ tagger: fixtureTagger, log: p.env.log, defaultTimeZone: 'UTC', afterCount: historyProjector(p.env.log), place: (k) => placement.place(k) }));
     for (const k of [keyOf(x1), keyOf(z0), keyOf(z1)]) {
       expect(await Promise.all(workers.map((w) => w.tagMessage(k)))).toEqual(['already-counted', 'already-counted']);
       expect(await workers[0]!.tagMessage(k)).toBe('already-counted');
@@ -88,7 +92,7 @@ describe('new vs returning with late (backfilled) messages', () => {
     expect(flip).toEqual({ to: '2026-W45', r, tz: 'UTC' });
     const op = flipOpId(D, from, '2026-W45');
     const expected = { new: { current: 1, previous: 2 }, returning: { current: 3, previous: 1 } };
-    const workers = [0, 1].map(() => new MessageTagger({ tagger: fixtureTagger, log: p.env.log, defaultTimeZone: 'UTC', afterCount: historyProjector(p.env.log) }));
+    const workers = [0, 1].map(() => new MessageTagger({ tagger: fixtureTagger, log: p.env.log, defaultTimeZone: 'UTC', afterCount: historyProjector(p.env.log), place: (k) => placement.place(k) }));
     const pending = () => sets(fid).updateOne({ _id: fid as never }, { $unset: { [`fl.${from}`]: '' }, $set: { [`mv.${from}`]: flip } });
     // 1. The job died after the rollup took the move (its id is still there), before the move was recorded.
     await pending();

@@ -27,7 +27,7 @@ import {
   type SurveyPort,
   type SurveyRequest,
 } from '../src/feedback/index.js';
-import { startPipeline, slackMessage, type Pipeline } from './helpers/pipeline.js';
+import { conversationOf, startPipeline, slackMessage, type Pipeline } from './helpers/pipeline.js';
 import { Queues } from '../src/queue.js';
 import { createMaintenanceProcessor } from '../jobs/maintenance.js';
 import mongoose from 'mongoose';
@@ -54,8 +54,9 @@ async function conversation(name: string, user: 'UANN' | 'UBEN', at: string, tex
   const msg = slackMessage({ workspaceId: WS, channelId: 'CFEED', messageId: `${Date.parse(at) / 1000}.000100`, author: { userId: user, name: user === 'UANN' ? 'Ann Example' : 'Ben Example', role: 'customer' }, text, ts: new Date(at) });
   const out = await p.capture.capture(msg);
   await p.waitForTag(out.messageKey, 0);
-  convs[name] = out.conversationId!;
-  return out.conversationId!;
+  const id = (await conversationOf(out.messageKey))!;
+  convs[name] = id;
+  return id;
 }
 
 async function ask(name: string, at: string): Promise<string> {

@@ -66,7 +66,7 @@ describe('/metrics', () => {
 
   it('counts captured events by platform and outcome, and rejected ones', async () => {
     const metrics = new Metrics(p.env.log);
-    const capture = new CaptureService({ queue: p.queues, log: p.env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000 });
+    const capture = new CaptureService({ queue: p.queues, log: p.env.log, maxMessageChars: 100_000 });
     metrics.observeCapture(capture);
     const m = slackMessage({ workspaceId: 'TOPS2' });
     await capture.capture(m);

@@ -1,9 +1,13 @@
 // The foundation path end to end against FerretDB (or MONGO_URL) and Redis: capture → BullMQ → tag → counters.
+import { createLogger } from '../src/logger.js';
+import { Placement } from '../src/capture/place.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageKey, rollupKey } from '../src/domain/keys.js';
 import { Conversation, Customer, Message, WeeklyRollup } from '../src/db/models.js';
 import { CaptureValidationError } from '../src/errors.js';
-import { startPipeline, slackMessage, type Pipeline } from './helpers/pipeline.js';
+import { conversationOf, startPipeline, slackMessage, type Pipeline } from './helpers/pipeline.js';
+
+const placement = new Placement({ log: createLogger('silent'), conversationWindowMinutes: 30 });
 
 let p: Pipeline;
 
@@ -36,7 +40,7 @@ describe('capture → queue → tag', () => {
     expect(stored?.needsTagging).toBe(false);
     expect(stored?.customerId).toBe('slack:T0001:U0001');
 
-    const conv = await Conversation.findById(out.conversationId).lean();
+    const conv = await Conversation.findById(await conversationOf(out.messageKey)).lean();
     expect(conv).toMatchObject({
       status: 'open',
       customerId: 'slack:T0001:U0001',
@@ -70,7 +74,7 @@ describe('capture → queue → tag', () => {
     expect(await Message.countDocuments({ workspaceId: 'T0002' })).toBe(1);
     const jobs = await p.queues.tag.getJobs(['completed', 'waiting', 'active', 'delayed', 'failed']);
     expect(jobs.filter((j) => j.data.messageKey === outs[0]!.messageKey)).toHaveLength(1);
-    const conv = await Conversation.findById(outs[0]!.conversationId).lean();
+    const conv = await Conversation.findById(await conversationOf(outs[0]!.messageKey)).lean();
     expect(conv?.counts.messages).toBe(1);
     const customer = await Customer.findById('slack:T0002:U0002').lean();
     expect(customer?.counts).toEqual({ messages: 1, conversations: 1 });
@@ -82,7 +86,7 @@ describe('capture → queue → tag', () => {
     const msg = slackMessage({ workspaceId: 'T0003', author: { userId: 'U0003', name: 'Cy', role: 'customer' }, text: 'How do I reset my password?' });
     const created = await p.capture.capture(msg);
     await p.waitForTag(created.messageKey, 0);
-    let conv = await Conversation.findById(created.conversationId).lean();
+    let conv = await Conversation.findById(await conversationOf(created.messageKey)).lean();
     expect(conv?.needs).toEqual({ account: 1 });
 
     const edit = { ...msg, kind: 'edit' as const, text: 'I was charged twice on my invoice this month', editedAt: new Date('2026-11-23T10:05:00Z') };
@@ -92,7 +96,7 @@ describe('capture → queue → tag', () => {
     expect((await p.capture.capture(edit)).status).toBe('unchanged');
     await p.waitForTag(created.messageKey, 1);
 
-    conv = await Conversation.findById(created.conversationId).lean();
+    conv = await Conversation.findById(await conversationOf(created.messageKey)).lean();
     expect(conv?.needs).toEqual({ account: 0, billing: 1 });
     expect(conv?.counts.messages).toBe(1);
     expect(conv?.sentiment).toMatchObject({ count: 1, negative: 1, neutral: 0 });
@@ -106,7 +110,7 @@ describe('capture → queue → tag', () => {
     stored = await Message.findById(created.messageKey).lean();
     expect(stored?.deletedAt?.toISOString()).toBe('2026-11-23T10:10:00.000Z');
     expect(stored?.text).toBe(edit.text); // history kept
-    conv = await Conversation.findById(created.conversationId).lean();
+    conv = await Conversation.findById(await conversationOf(created.messageKey)).lean();
     expect(conv?.counts).toEqual({ messages: 0, customerMessages: 0, agentMessages: 0 });
     expect(conv?.needs).toEqual({ account: 0, billing: 0 });
     expect(conv?.sentiment).toMatchObject({ count: 0, negative: 0 });
@@ -128,9 +132,9 @@ describe('capture → queue → tag', () => {
     });
     const r1 = await p.capture.capture(root);
     const r2 = await p.capture.capture(reply);
-    expect(r2.conversationId).toBe(r1.conversationId);
     await Promise.all([p.waitForTag(r1.messageKey, 0), p.waitForTag(r2.messageKey, 0)]);
-    const conv = await Conversation.findById(r1.conversationId).lean();
+    expect(await conversationOf(r2.messageKey)).toBe(await conversationOf(r1.messageKey));
+    const conv = await Conversation.findById(await conversationOf(r1.messageKey)).lean();
     expect(conv).toMatchObject({ status: 'answered', customerId: 'slack:T0004:U0004', firstResponseMs: 4 * 60_000, counts: { messages: 2, customerMessages: 1, agentMessages: 1 } });
     const agentMsg = await Message.findById(r2.messageKey).lean();
     expect(agentMsg?.customerId).toBe('slack:T0004:U0004');
@@ -179,9 +183,9 @@ describe('capture → queue → tag', () => {
     const msg = slackMessage({ workspaceId: 'T0006', author: { userId: 'U0006', name: 'Flo', role: 'customer' } });
     // Capture without the worker seeing it: a second pipeline-less tagger races the real worker.
     const out = await p.capture.capture(msg);
-    const racers = Array.from({ length: 4 }, () => new MessageTagger({ tagger: p.tagger, log: p.env.log, defaultTimeZone: 'UTC' }));
+    const racers = Array.from({ length: 4 }, () => new MessageTagger({ tagger: p.tagger, log: p.env.log, defaultTimeZone: 'UTC', place: (k) => placement.place(k) }));
     await Promise.all([...racers.map((r) => r.tagMessage(out.messageKey)), p.waitForTag(out.messageKey, 0)]);
-    const conv = await Conversation.findById(out.conversationId).lean();
+    const conv = await Conversation.findById(await conversationOf(out.messageKey)).lean();
     expect(conv?.counts.messages).toBe(1);
     const customer = await Customer.findById('slack:T0006:U0006').lean();
     expect(customer?.counts.messages).toBe(1);

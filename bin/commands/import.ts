@@ -81,7 +81,6 @@ export async function importCommand(argv: string[]): Promise<number> {
     const capture = new CaptureService({
       queue: queues,
       log: log.child({ component: 'capture' }),
-      conversationWindowMinutes: config.conversationWindowMinutes,
       maxMessageChars: config.maxMessageChars,
       redactSecrets: config.redactSecretsInText,
     });

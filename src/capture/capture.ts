@@ -1,19 +1,21 @@
 // The one platform-neutral entry point for storing what an adapter (or an importer) saw. Idempotent: the
 // same event delivered again changes no document and adds no job.
+//
+// A new message is one write: the message itself, marked `unplaced`. Its workspace, customer, conversation
+// and checkpoint are the worker's (place.ts, in the message's tag job), so the platform is acknowledged after
+// a single insert, however busy the conversation documents are.
 import type { Logger } from '../logger.js';
-import { Checkpoint, Conversation, Customer, Message, Workspace, type MessageDoc } from '../db/models.js';
-import { type Role } from '../domain/types.js';
+import { Message, type MessageDoc } from '../db/models.js';
 import { CaptureValidationError, QueueUnavailableError } from '../errors.js';
-import { checkpointKey, identityKey, messageKey, workspaceKey } from '../domain/keys.js';
-import { answeredBeforeOwner, chooseConversation, conversationInsertFields, customerInsertFields, customerSetFields, firstLine, joinsConversations, newMessageDocument } from './documents.js';
+import { identityKey, messageKey } from '../domain/keys.js';
+import { newMessageDocument } from './documents.js';
+import { unplacedFields } from './place.js';
 import type { CapturedMessage } from './types.js';
 import { validateCapturedMessage } from './validate.js';
 import { redactSecrets } from './redact.js';
 import { withDocLock } from '../db/doc-lock.js';
-import { findOneAndUpdateById, updateOneById } from '../db/by-id.js';
-import { noteConversation, recentConversation } from './recent.js';
+import { findOneAndUpdateById } from '../db/by-id.js';
 import { CaptureGate } from './gate.js';
-import { KeyedSerial } from '../db/keyed-serial.js';
 
 export type CaptureStatus =
   /** A new message was stored. */
@@ -45,7 +47,6 @@ export interface TagEnqueuer {
 export interface CaptureOptions {
   queue: TagEnqueuer;
   log: Logger;
-  conversationWindowMinutes: number;
   maxMessageChars: number;
   /** Replace card numbers and similar secrets in text before storing (REDACT_SECRETS_IN_TEXT). */
   redactSecrets?: boolean;
@@ -57,22 +58,10 @@ export interface CaptureOptions {
 }
 
 export class CaptureService {
-  private readonly knownWorkspaces = new Set<string>();
-  private readonly windowMs: number;
   private readonly now: () => Date;
   readonly gate: CaptureGate;
-  /**
-   * Captures running now, by message key: a thread reply whose root is being stored waits for it, so it joins
-   * the root's conversation instead of starting one of its own (a burst delivers both at once). Only running
-   * captures are waited for, never queued ones: a root delivered before its reply starts first (the gate is
-   * FIFO) and holds a slot, so the wait always ends.
-   */
-  private readonly running = new Map<string, Promise<unknown>>();
-  /** Placement of top-level messages, one at a time per run (joinConversation). */
-  private readonly runs = new KeyedSerial();
 
   constructor(private readonly opts: CaptureOptions) {
-    this.windowMs = opts.conversationWindowMinutes * 60_000;
     this.now = opts.now ?? (() => new Date());
     this.gate = new CaptureGate(opts.maxInFlight ?? 16, opts.maxQueued ?? 50_000);
   }
@@ -98,8 +87,8 @@ export class CaptureService {
     }
     const valid = msg;
     const key = this.key(valid);
-    return this.gate.run(async () => {
-      const done = withDocLock('messages', key, () => {
+    return this.gate.run(() =>
+      withDocLock('messages', key, () => {
         switch (valid.kind) {
           case 'new':
             return this.captureNew(valid);
@@ -108,18 +97,12 @@ export class CaptureService {
           case 'delete':
             return this.captureDelete(valid);
         }
-      });
-      this.running.set(key, done);
-      try {
-        return await done;
-      } finally {
-        if (this.running.get(key) === done) this.running.delete(key);
-      }
-    });
+      }),
+    );
   }
 
-  private key(msg: CapturedMessage, messageId = msg.messageId): string {
-    return messageKey(msg.platform, msg.workspaceId, msg.channelId, messageId);
+  private key(msg: CapturedMessage): string {
+    return messageKey(msg.platform, msg.workspaceId, msg.channelId, msg.messageId);
   }
 
   private async enqueue(key: string, rev: number): Promise<boolean> {
@@ -133,173 +116,14 @@ export class CaptureService {
     }
   }
 
-  private async ensureWorkspace(msg: CapturedMessage): Promise<void> {
-    const id = workspaceKey(msg.platform, msg.workspaceId);
-    if (this.knownWorkspaces.has(id)) return;
-    await withDocLock('workspaces', id, () =>
-      Workspace.updateOne({ _id: id }, { $setOnInsert: { platform: msg.platform, externalId: msg.workspaceId, createdAt: this.now() } }, { upsert: true }),
-    );
-    this.knownWorkspaces.add(id);
-  }
-
-  private async upsertCustomer(msg: CapturedMessage): Promise<string> {
-    const author = msg.author!;
-    const idKey = identityKey(msg.platform, msg.workspaceId, author.userId);
-    // Each identity has its own customer document, keyed by the identity (links are kept beside it, in
-    // src/history/link.ts), so no lookup is needed.
-    const id = idKey;
-    const set = customerSetFields(msg);
-    await withDocLock('customers', id, () => this.writeCustomer(msg, id, idKey, set));
-    return id;
-  }
-
-  private async writeCustomer(msg: CapturedMessage, id: string, idKey: string, set: Record<string, unknown>): Promise<void> {
-    try {
-      await Customer.collection.updateOne(
-        { _id: id as never },
-        {
-          $setOnInsert: customerInsertFields(msg, idKey),
-          $set: set,
-          $min: { firstContactAt: msg.ts },
-          $max: { lastContactAt: msg.ts },
-        },
-        { upsert: true },
-      );
-    } catch (err) {
-      // Two first messages of one customer raced to insert; the other one won, so update it.
-      if ((err as { code?: number }).code !== 11000) throw err;
-      await Customer.collection.updateOne({ _id: id as never }, { $set: set, $min: { firstContactAt: msg.ts }, $max: { lastContactAt: msg.ts } });
-    }
-  }
-
-  /**
-   * Picks the conversation of a new message and writes it there. Top-level messages of one run (a channel and
-   * customer, or the channel for agents and bots) are placed one at a time: two of a customer's messages
-   * captured at once (a burst, whose events reach capture out of order) would otherwise both find no recent
-   * conversation and start one each. In this process always; across processes through a lock on FerretDB.
-   */
-  private async joinConversation(msg: CapturedMessage, key: string, customerId: string | null): Promise<{ conversationId: string; owner: string | null }> {
-    const place = async () => {
-      const conversationId = await this.conversationFor(msg, key, customerId);
-      return { conversationId, owner: await this.touchConversation(msg, conversationId, customerId) };
-    };
-    const threadId = msg.threadId ?? null;
-    if (threadId !== null && threadId !== msg.messageId) return place(); // a reply: its root's conversation
-    const run = `${msg.platform}:${msg.workspaceId}:${msg.channelId}|${customerId ?? '*'}`;
-    return this.runs.run(run, () => withDocLock('conversation_placement', run, place));
-  }
-
-  /** Picks the conversation a new message belongs to (see DESIGN.md: threads, and channel runs within a window). */
-  private async conversationFor(msg: CapturedMessage, key: string, customerId: string | null): Promise<string> {
-    const threadId = msg.threadId ?? null;
-    const rootKey = threadId !== null && threadId !== msg.messageId ? this.key(msg, threadId) : null;
-    return chooseConversation(msg, key, rootKey, customerId, this.windowMs, {
-      conversationOfMessage: async (k) => {
-        await this.running.get(k)?.catch(() => undefined);
-        // Another process storing the root holds its lock (FerretDB; on MongoDB nothing is locked).
-        return withDocLock('messages', k, async () => (await Message.findById(k, { conversationId: 1 }).lean())?.conversationId ?? null);
-      },
-      conversationExists: async (id) => (await Conversation.exists({ _id: id })) !== null,
-      // A customer's run of channel messages; an agent's or bot's channel message joins the latest conversation.
-      recentConversation: ({ from, to, customerId: owner }) =>
-        recentConversation({ platform: msg.platform, workspaceId: msg.workspaceId, channelId: msg.channelId, customerId: owner, from, to }),
-    });
-  }
-
-  /** Upserts the conversation for a new message; returns the customer who owns it (if any). */
-  private async touchConversation(msg: CapturedMessage, conversationId: string, customerId: string | null): Promise<string | null> {
-    const { owner, lastMessageAt } = await withDocLock('conversations', conversationId, () => this.writeConversation(msg, conversationId, customerId));
-    await noteConversation(msg.platform, msg.workspaceId, msg.channelId, conversationId, owner, lastMessageAt);
-    return owner;
-  }
-
-  private async writeConversation(
-    msg: CapturedMessage,
-    conversationId: string,
-    customerId: string | null,
-  ): Promise<{ owner: string | null; lastMessageAt: Date }> {
-    const role: Role = msg.author!.role;
-    const update: Record<string, unknown> = {
-      $setOnInsert: conversationInsertFields(msg),
-      $min: { startedAt: msg.ts },
-      $max: { lastMessageAt: msg.ts, ...(role === 'customer' ? { lastCustomerMessageAt: msg.ts } : {}) },
-    };
-    // An agent's earliest message, kept so that a customer who takes the conversation over later (its root
-    // stored after the replies) finds it answered.
-    if (role === 'agent') (update.$min as Record<string, unknown>).firstAgentMessageAt = msg.ts;
-    const set: Record<string, unknown> = {};
-    if (msg.channelName) set.channelName = msg.channelName;
-    if (Object.keys(set).length > 0) update.$set = set;
-    if (role === 'customer' && conversationId === this.key(msg)) {
-      (update.$setOnInsert as Record<string, unknown>).firstLine = firstLine(msg.text);
-      (update.$setOnInsert as Record<string, unknown>).permalink = msg.permalink ?? null;
-    }
-    let conv;
-    try {
-      conv = await Conversation.collection.findOneAndUpdate({ _id: conversationId as never }, update, { upsert: true, returnDocument: 'after' });
-    } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
-      conv = await Conversation.collection.findOneAndUpdate({ _id: conversationId as never }, { $min: update.$min, $max: update.$max } as never, { returnDocument: 'after' });
-    }
-    if (!conv) return { owner: customerId, lastMessageAt: msg.ts };
-    let owner = (conv.customerId as string | null | undefined) ?? null;
-    if (role === 'customer') {
-      if (owner === null && customerId !== null) {
-        owner = customerId;
-        // The thread was opened by an agent or a bot, or its replies came before its root: the first customer owns it.
-        await updateOneById(Conversation.collection as never, { _id: conversationId, customerId: null }, { $set: { customerId, firstLine: firstLine(msg.text), permalink: msg.permalink ?? null } });
-        // Agents replied before this customer message was stored: their first reply after it answers it.
-        const answered = answeredBeforeOwner(conv as never, msg.ts);
-        if (answered) {
-          await updateOneById(Conversation.collection as never, { _id: conversationId, firstAgentReplyAt: null }, { $set: answered });
-          if (answered.status) conv.status = answered.status;
-        }
-      }
-      if (conv.status === 'resolved') {
-        await updateOneById(Conversation.collection as never, { _id: conversationId, status: 'resolved' }, { $set: { status: 'open', resolvedAt: null } });
-      }
-    } else if (role === 'agent' && conv.customerId != null && conversationId !== this.key(msg) && msg.ts.getTime() >= (conv.startedAt as Date).getTime()) {
-      const first = (conv.firstAgentReplyAt as Date | null | undefined) ?? null;
-      if (first === null || first.getTime() > msg.ts.getTime()) {
-        await updateOneById(
-          Conversation.collection as never,
-          { _id: conversationId, $or: [{ firstAgentReplyAt: null }, { firstAgentReplyAt: { $gt: msg.ts } }] },
-          { $set: { firstAgentReplyAt: msg.ts, firstResponseMs: msg.ts.getTime() - (conv.startedAt as Date).getTime() } },
-        );
-      }
-      if (conv.status === 'open') await updateOneById(Conversation.collection as never, { _id: conversationId, status: 'open' }, { $set: { status: 'answered' } });
-    }
-    return { owner, lastMessageAt: conv.lastMessageAt as Date };
-  }
-
-  private async advanceCheckpoint(msg: CapturedMessage): Promise<void> {
-    const id = checkpointKey(msg.platform, msg.workspaceId, msg.channelId);
-    await withDocLock('checkpoints', id, () => this.writeCheckpoint(msg, id));
-  }
-
-  private async writeCheckpoint(msg: CapturedMessage, id: string): Promise<void> {
-    await Checkpoint.collection.updateOne(
-      { _id: id as never },
-      {
-        $setOnInsert: { platform: msg.platform, workspaceId: msg.workspaceId, channelId: msg.channelId, lastMessageId: null },
-        $max: { lastTs: msg.ts },
-        $set: { updatedAt: this.now() },
-      },
-      { upsert: true },
-    );
-  }
-
   private async captureNew(msg: CapturedMessage): Promise<CaptureOutcome> {
     const key = this.key(msg);
     const existing = await Message.findById(key, { rev: 1, needsTagging: 1, conversationId: 1 }).lean();
     if (existing) return this.duplicate(key, existing);
-    await this.ensureWorkspace(msg);
-    const author = msg.author!;
-    const authorCustomerId = author.role === 'customer' ? await this.upsertCustomer(msg) : null;
-    // A bot's message is stored as the bot's, outside every conversation.
-    const { conversationId, owner } = joinsConversations(msg) ? await this.joinConversation(msg, key, authorCustomerId) : { conversationId: null, owner: null };
-    const customerId = authorCustomerId ?? owner;
-    const doc = newMessageDocument(msg, conversationId, customerId, this.now());
+    // A customer's own message names its customer at once (the identity's key), so forget and export find it
+    // before it is placed; an agent's gets the customer whose conversation it joins when placed.
+    const customerId = msg.author?.role === 'customer' ? identityKey(msg.platform, msg.workspaceId, msg.author.userId) : null;
+    const doc = { ...newMessageDocument(msg, null, customerId, this.now()), ...unplacedFields(msg) };
     let inserted: boolean;
     try {
       const res = await Message.collection.updateOne({ _id: key as never }, { $setOnInsert: doc }, { upsert: true });
@@ -312,9 +136,8 @@ export class CaptureService {
       const again = await Message.findById(key, { rev: 1, needsTagging: 1, conversationId: 1 }).lean();
       return this.duplicate(key, again);
     }
-    await this.advanceCheckpoint(msg);
     const queued = await this.enqueue(key, 0);
-    return { status: 'stored', messageKey: key, rev: 0, conversationId, queued };
+    return { status: 'stored', messageKey: key, rev: 0, conversationId: null, queued };
   }
 
   private async duplicate(

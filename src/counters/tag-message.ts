@@ -33,6 +33,11 @@ export interface TagMessageDeps {
    * projections `/history` and the digest read (src/history/projection.ts). Must be idempotent.
    */
   afterCount?: (msg: CountedMessage) => Promise<void>;
+  /**
+   * Places a message capture stored unplaced (src/capture/place.ts Placement.place), before it is tagged
+   * and counted; runs before the message's lock is taken. Must leave a placed message alone.
+   */
+  place: (messageKey: string) => Promise<void>;
 }
 
 /** What the after-count hook learns of the message it follows. */
@@ -95,7 +100,7 @@ export class MessageTagger {
 
   /** Tags and counts the message's current revision. Safe to run any number of times, concurrently too. */
   tagMessage(messageKey: string): Promise<TagMessageStatus> {
-    return withDocLock('messages', messageKey, () => this.tagLocked(messageKey));
+    return this.deps.place(messageKey).then(() => withDocLock('messages', messageKey, () => this.tagLocked(messageKey)));
   }
 
   private async tagLocked(messageKey: string): Promise<TagMessageStatus> {

@@ -165,6 +165,13 @@ const messageSchema = new Schema(
     counted: { type: Schema.Types.Mixed, default: null },
     /** A counter update being applied (kept until every target has it), so a retry reapplies the same one. */
     pending: { type: Schema.Types.Mixed, default: null },
+    /**
+     * Set by capture on a new message until the worker has placed it (its customer, conversation and
+     * checkpoint; src/capture/place.ts): the author's profile and the channel name placement needs.
+     */
+    unplaced: { type: Schema.Types.Mixed, default: null },
+    /** The channel's key (platform:workspace:channel) while the message waits for placement; unset after. */
+    pend: { type: String },
   },
   { ...options, collection: 'messages' },
 );
@@ -173,6 +180,7 @@ messageSchema.index({ conversationId: 1, ts: 1 });
 messageSchema.index({ customerId: 1, ts: -1 });
 messageSchema.index({ workspaceId: 1, ts: -1 });
 messageSchema.index({ needsTagging: 1 });
+messageSchema.index({ pend: 1 }, { sparse: true });
 
 const weeklyRollupSchema = new Schema(
   {

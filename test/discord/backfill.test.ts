@@ -39,6 +39,7 @@ beforeAll(async () => {
         kind: 'new', platform: 'discord', workspaceId: IDS.guild, channelId: IDS.support, channelName: 'support', messageId: down.anchor.id,
         author: { userId: USERS.ada.id, name: 'Ada Lovelace', role: 'customer' }, text: down.anchor.content, ts: new Date(down.anchor.timestamp),
       });
+      await p.drain(); // placed: the worker advances the checkpoint
       // Posted while the bot was down (no gateway session: nothing is dispatched).
       down.bulk = Array.from({ length: 40 }, (_, i) => fake.post(IDS.support, i % 2 ? USERS.al : USERS.bo, `outage message ${i}`, { at: new Date(now - HOUR + i * 1000) }));
       down.root = fake.post(IDS.support, USERS.ada, 'thread root while down');

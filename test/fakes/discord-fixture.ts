@@ -8,6 +8,8 @@ import { loadConfig } from '../../src/config.js';
 import type { CaptureService } from '../../src/capture/capture.js';
 import { HttpServer } from '../../src/http/server.js';
 import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
+import { Message } from '../../src/db/models.js';
+import { messageKey } from '../../src/domain/keys.js';
 import { FakeDiscord } from './discord-rest.js';
 import type { FakeUser } from './discord-world.js';
 
@@ -47,6 +49,15 @@ export interface DiscordFixture {
   capturedOf(messageId: string, kind?: CapturedMessage['kind']): Promise<{ msg: CapturedMessage; status: CaptureStatus }>;
   skippedOf(messageId: string): Promise<string>;
   close(): Promise<void>;
+}
+
+/** Resolves when the worker has placed the message (polled, bounded). */
+async function placed(key: string, deadlineMs = 30_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while ((await Message.findById(key, { pend: 1 }).lean())?.pend) {
+    if (Date.now() > end) throw new Error(`message ${key} not placed within ${deadlineMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 export function buildGuild(fake: FakeDiscord): void {
@@ -136,6 +147,9 @@ export async function startDiscordFixture(
     async capturedOf(messageId, kind) {
       const find = () => captured.find((c) => c.msg.messageId === messageId && (kind === undefined || c.msg.kind === kind));
       await until(() => find() !== undefined, `capture of ${messageId}${kind ? ` (${kind})` : ''}`);
+      const { msg } = find()!;
+      // And placed by the worker (its conversation, customer and checkpoint), when a worker runs.
+      if (p.worker) await placed(messageKey(msg.platform, msg.workspaceId, msg.channelId, msg.messageId));
       return find()!;
     },
     async skippedOf(messageId) {

@@ -24,7 +24,7 @@ beforeAll(async () => {
   env.mongoUrl = ferret.url(env.dbName);
   await connectTestDb(env);
   queues = new Queues({ redisUrl: env.redisUrl, prefix: env.prefix, log: env.log });
-  capture = new CaptureService({ queue: queues, log: env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000 });
+  capture = new CaptureService({ queue: queues, log: env.log, maxMessageChars: 100_000 });
 });
 
 afterAll(async () => {

@@ -38,7 +38,7 @@ export async function startHistoryPipeline(file: string, opts: { timeZone?: stri
   const queues = new Queues({ redisUrl: env.redisUrl, prefix: env.prefix, log: env.log });
   const events = new QueueEvents(QUEUE.tag, { connection: workerConnection(env.redisUrl), prefix: env.prefix });
   await events.waitUntilReady();
-  const capture = new CaptureService({ queue: queues, log: env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000 });
+  const capture = new CaptureService({ queue: queues, log: env.log, maxMessageChars: 100_000 });
   const worker = await startWorkers({
     config: { redisUrl: env.redisUrl, queuePrefix: env.prefix, tagConcurrency: 4, timeZone: opts.timeZone ?? 'UTC' },
     log: env.log,

@@ -6,6 +6,7 @@ import type { CapturedMessage } from '../../src/capture/types.js';
 import { loadTagger } from '../../src/nlp/tagger.js';
 import type { Tagger } from '../../src/nlp/types.js';
 import { QUEUE, Queues, workerConnection } from '../../src/queue.js';
+import { Message } from '../../src/db/models.js';
 import { startWorkers, type WorkerHandle } from '../../jobs/worker.js';
 import { cleanupTestEnv, connectTestDb, testEnv, type TestEnv } from './env.js';
 
@@ -19,6 +20,8 @@ export interface Pipeline {
   startWorker(): Promise<WorkerHandle>;
   /** Resolves when the tag job of that message revision has finished (never a fixed sleep). */
   waitForTag(messageKey: string, rev: number): Promise<unknown>;
+  /** Resolves when every stored message is placed and tagged and no tag job is left (polled, bounded). */
+  drain(deadlineMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,7 +31,7 @@ export async function startPipeline(file: string, opts: { worker?: boolean; time
   const queues = new Queues({ redisUrl: env.redisUrl, prefix: env.prefix, log: env.log });
   const events = new QueueEvents(QUEUE.tag, { connection: workerConnection(env.redisUrl), prefix: env.prefix });
   await events.waitUntilReady();
-  const capture = new CaptureService({ queue: queues, log: env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000 });
+  const capture = new CaptureService({ queue: queues, log: env.log, maxMessageChars: 100_000 });
   const tagger = loadTagger();
   const p: Pipeline = {
     env,
@@ -52,6 +55,16 @@ export async function startPipeline(file: string, opts: { worker?: boolean; time
       if (!job) throw new Error(`no tag job for ${messageKey} r${rev}`);
       return job.waitUntilFinished(events, 20_000);
     },
+    async drain(deadlineMs = 60_000) {
+      const end = Date.now() + deadlineMs;
+      for (;;) {
+        const left = await Message.countDocuments({ needsTagging: true });
+        const jobs = await queues.tag.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
+        if (left === 0 && Object.values(jobs).every((n) => n === 0)) return;
+        if (Date.now() > end) throw new Error(`not drained within ${deadlineMs} ms: ${left} messages untagged, jobs ${JSON.stringify(jobs)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     async close() {
       await p.worker?.close();
       await events.close();
@@ -61,6 +74,11 @@ export async function startPipeline(file: string, opts: { worker?: boolean; time
   };
   if (opts.worker !== false) await p.startWorker();
   return p;
+}
+
+/** The conversation the worker placed a message in (null until placed, and for a bot's message). */
+export async function conversationOf(messageKey: string): Promise<string | null> {
+  return (await Message.findById(messageKey, { conversationId: 1 }).lean())?.conversationId ?? null;
 }
 
 let seq = 0;

@@ -86,7 +86,7 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 const mib = (b: number): number => Math.round(b / 2 ** 20);
 const server = await serverInfo();
 const loadBefore = loadavg();
-const newCapture = (): CaptureService => new CaptureService({ queue: queues, log, conversationWindowMinutes: 30, maxMessageChars: 100_000 });
+const newCapture = (): CaptureService => new CaptureService({ queue: queues, log, maxMessageChars: 100_000 });
 const rows: Array<[string, number, number]> = [];
 
 try {

@@ -4,6 +4,7 @@
 import { Worker } from 'bullmq';
 import { createTagChunkProcessor } from '../../jobs/tag.js';
 import { CaptureService } from '../../src/capture/capture.js';
+import { Placement } from '../../src/capture/place.js';
 import { Checkpoint, Conversation, Customer, Message, Workspace } from '../../src/db/models.js';
 import { runImport, type ImportSummary } from '../../src/import/run.js';
 import type { ExportContent } from '../../src/import/types.js';
@@ -14,7 +15,10 @@ export interface ImportHarness {
   env: TestEnv;
   queues: Queues;
   capture: CaptureService;
+  /** Imports; the capture path's messages are then placed, as the worker places them (bulk places its own). */
   run(content: ExportContent, via?: 'bulk' | 'capture'): Promise<ImportSummary>;
+  /** Places every captured message not placed yet, as the worker's tag jobs do (src/capture/place.ts). */
+  place(): Promise<void>;
   /** Every stored document, sorted, without the fields that record when they were written. */
   snapshot(): Promise<Record<string, unknown[]>>;
   /** Empties the database and the tag queues. */
@@ -50,13 +54,20 @@ export async function startImportHarness(file: string): Promise<ImportHarness> {
   const queues = new Queues({ redisUrl: env.redisUrl, prefix: env.prefix, log: env.log });
   // CaptureService remembers the workspaces it created: a new one after each clear(), like a new process.
   const newCapture = (): CaptureService =>
-    new CaptureService({ queue: queues, log: env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000, now: () => NOW });
+    new CaptureService({ queue: queues, log: env.log, maxMessageChars: 100_000, now: () => NOW });
   const h: ImportHarness = {
     env,
     queues,
     capture: newCapture(),
-    run: (content, via = 'bulk') =>
-      runImport(content, { via, capture: h.capture, queues, log: env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000, now: () => NOW, chunkSize: 7 }),
+    async run(content, via = 'bulk') {
+      const summary = await runImport(content, { via, capture: h.capture, queues, log: env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000, now: () => NOW, chunkSize: 7 });
+      await h.place();
+      return summary;
+    },
+    async place() {
+      const placement = new Placement({ log: env.log, conversationWindowMinutes: 30, now: () => NOW });
+      for (const m of await Message.find({ pend: { $exists: true } }, { _id: 1 }).lean()) await placement.place(m._id);
+    },
     async snapshot() {
       const out: Record<string, unknown[]> = {};
       for (const m of [Workspace, Customer, Conversation, Message, Checkpoint]) {

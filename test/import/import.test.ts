@@ -228,7 +228,7 @@ describe('DiscordChatExporter export', () => {
 
 describe('bulk import keeps the live capture semantics', () => {
   it('redacts secrets in text exactly as capture does when REDACT_SECRETS_IN_TEXT is on', async () => {
-    const capture = new CaptureService({ queue: h.queues, log: h.env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000, redactSecrets: true });
+    const capture = new CaptureService({ queue: h.queues, log: h.env.log, maxMessageChars: 100_000, redactSecrets: true });
     const text = 'my card 4111 1111 1111 1111 was charged twice, password: hunter22';
     const content = syntheticExport({ seed: 3, messages: 2 });
     content.records.forEach((r) => (r.msg.text = text));
@@ -247,6 +247,7 @@ describe('bulk import keeps the live capture semantics', () => {
     const early = syntheticExport({ seed: 7, messages: 60 });
     // Some history is already there (the bot was live before the import), part of it resolved since.
     for (const r of early.records.slice(0, 20)) await h.capture.capture(r.msg);
+    await h.place();
     await Conversation.updateMany({ lastMessageAt: { $lt: new Date('2026-10-01T12:00:00Z') } }, { $set: { status: 'resolved', resolvedAt: new Date('2026-10-02T00:00:00Z') } });
     const all = syntheticExport({ seed: 7, messages: 60 });
     const slack = await readSlackExport(await openExport(SLACK), slackOpts);

@@ -11,7 +11,7 @@ import { loadTagger } from '../../src/nlp/tagger.js';
 import { trainModel } from '../../src/nlp/train.js';
 import { startWorkers, type WorkerHandle } from '../../jobs/worker.js';
 import { retagJobId } from '../../jobs/retag.js';
-import { slackMessage, startPipeline, type Pipeline } from '../helpers/pipeline.js';
+import { conversationOf, slackMessage, startPipeline, type Pipeline } from '../helpers/pipeline.js';
 
 let p: Pipeline;
 let worker: WorkerHandle | null = null;
@@ -82,7 +82,7 @@ describe('retrain and retag', () => {
     for (const m of [crash, charge, agent]) outs.push(await p.capture.capture(m));
     await Promise.all(outs.map((o) => p.waitForTag(o.messageKey, 0)));
     for (const o of outs) expect((await Message.findById(o.messageKey).lean())?.tags?.model).toBe(version1);
-    const convId = outs[0]!.conversationId!;
+    const convId = (await conversationOf(outs[0]!.messageKey))!;
     const before = await Conversation.findById(convId).lean();
     expect(before?.counts).toEqual({ messages: 3, customerMessages: 2, agentMessages: 1 });
     expect((before?.needs as Record<string, number>).bug).toBeUndefined();

@@ -20,7 +20,7 @@ const ADA = 'slack:TSECA:USECADA';
 beforeAll(async () => {
   p = await startPipeline(import.meta.filename);
   const stream = new Writable({ write: (c, _e, cb) => ((logged += c.toString()), cb()) });
-  capture = new CaptureService({ queue: p.queues, log: createLogger('info', stream), conversationWindowMinutes: 30, maxMessageChars: 100_000 });
+  capture = new CaptureService({ queue: p.queues, log: createLogger('info', stream), maxMessageChars: 100_000 });
   const ada = await p.capture.capture(slackMessage({ workspaceId: 'TSECA', author: { userId: 'USECADA', name: 'Ada Lovelace', role: 'customer', email: 'ada@example.com' } }));
   const bob = await p.capture.capture(slackMessage({ workspaceId: 'TSECB', author: { userId: 'USECBOB', name: 'Bob Builder', role: 'customer', email: 'bob@example.com' } }));
   await p.waitForTag(ada.messageKey, 0);

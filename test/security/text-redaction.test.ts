@@ -59,7 +59,7 @@ describe('capture with REDACT_SECRETS_IN_TEXT', () => {
   });
 
   it('stores the redacted text when on (new messages and edits), the original when off', async () => {
-    const on = new CaptureService({ queue: p.queues, log: p.env.log, conversationWindowMinutes: 30, maxMessageChars: 100_000, redactSecrets: true });
+    const on = new CaptureService({ queue: p.queues, log: p.env.log, maxMessageChars: 100_000, redactSecrets: true });
     const text = 'charge 4111 1111 1111 1111 again? key sk_live_51HxAbCdEfGhIjKlMnOpQr';
     const m = slackMessage({ workspaceId: 'TRED', text });
     const stored = await on.capture(m);

@@ -42,6 +42,7 @@ describe('backfill', () => {
     const root = await live({ ts: at(5 * HOUR), user: 'UCUST1', text: 'I cannot export my data' });
     const reply = await live({ ts: at(5 * HOUR - 60_000), user: 'UAGENT1', text: 'Which format do you need?', thread_ts: root.ts });
     const edited = await live({ ts: at(4 * HOUR), user: 'UCUST2', text: 'Hw do I add a seat?' });
+    await h.p.drain(); // the worker advances the checkpoint as it places what was captured
     const checkpoint = await Checkpoint.findById(checkpointKey('slack', TEAM, SUPPORT)).lean();
     expect(checkpoint?.lastTs?.getTime()).toBe(slackTsToDate(edited.ts)!.getTime());
     await first.stop();
@@ -83,6 +84,7 @@ describe('backfill', () => {
     expect(await Message.countDocuments({ channelId: 'C0RANDOM' })).toBe(0);
     expect(await Message.countDocuments({ workspaceId: TEAM })).toBe(3 + missed.length);
     // The reply to the old thread joined the old conversation; the new thread's replies joined theirs.
+    await h.p.drain();
     const oldThreadReply = await Message.findById(key(missed[0]!.ts)).lean();
     const rootDoc = await Message.findById(key(root.ts)).lean();
     expect(oldThreadReply?.conversationId).toBe(rootDoc?.conversationId);
@@ -160,6 +162,7 @@ describe('backfill', () => {
     // A thread with no message in the activity horizon (14 days): not looked at.
     const staleRoot = await live({ ts: at(20 * DAY), user: 'UCUST2', text: 'An ancient thread' });
     const recent = await live({ ts: at(20 * 60_000), user: 'UCUST2', text: 'Unrelated recent question' });
+    await h.p.drain();
     expect((await Checkpoint.findById(checkpointKey('slack', TEAM, SUPPORT)).lean())?.lastTs?.getTime()).toBe(slackTsToDate(recent.ts)!.getTime());
     await first.stop();
 
@@ -174,6 +177,7 @@ describe('backfill', () => {
     const support = report!.channels.find((c) => c.channelId === SUPPORT)!;
     expect(support.error).toBeUndefined();
     expect(support.stored).toBe(1);
+    await h.p.drain();
     const doc = await Message.findById(key(missed.ts)).lean();
     expect(doc).toMatchObject({ source: 'backfill', text: missed.text, threadId: oldRoot.ts });
     expect(doc?.conversationId).toBe((await Message.findById(key(oldRoot.ts)).lean())?.conversationId);

@@ -29,6 +29,7 @@ describe('signed requests into POST /slack/events', () => {
     const ev = message({ user: 'UCUST1', text: 'My invoice shows a double charge' });
     const res = await h.sendEvent(ev);
     expect(res.status).toBe(200);
+    await h.p.drain(); // the worker places it: its conversation and customer
     const stored = await Message.findById(key(ev.ts as string)).lean();
     expect(stored).toMatchObject({
       platform: 'slack',
@@ -80,6 +81,7 @@ describe('message types', () => {
     expect((await h.sendEvent(reply)).status).toBe(200);
     const byGroup = message({ user: 'UAGENT2', text: 'Also checking the logs', thread_ts: root.ts });
     expect((await h.sendEvent(byGroup)).status).toBe(200);
+    await h.p.drain();
     const r = await Message.findById(key(root.ts as string)).lean();
     const a = await Message.findById(key(reply.ts as string)).lean();
     const b = await Message.findById(key(byGroup.ts as string)).lean();
@@ -166,6 +168,7 @@ describe('message types', () => {
     h.adapter.directory.invalidateAgents();
     const ev = message({ user: 'WEXT1', user_team: 'TOTHERORG', source_team: 'TOTHERORG', text: 'Our integration stopped syncing' });
     expect((await h.sendEvent(ev)).status).toBe(200);
+    await h.p.drain();
     const stored = await Message.findById(key(ev.ts as string)).lean();
     expect(stored?.author?.role).toBe('customer');
     const customer = await Customer.findById(`slack:${TEAM}:WEXT1`).lean();
