@@ -121,4 +121,23 @@ describe('capture under a burst', () => {
     expect(convs).toHaveLength(40);
     expect(convs.filter((c) => !c.customerId)).toEqual([]);
   }, 240_000);
+
+  it('names the customer on agent replies placed before their root reached storage', async () => {
+    // The reply is placed while its root is not stored (its event is still on its way): it opens the thread's
+    // conversation with no customer. When the root comes, its customer takes the conversation over, and the
+    // reply names that customer too, as it would have had the root come first.
+    const reply = { ...event('TTAKE', 4) };
+    await capture.capture(reply);
+    await placeAll('TTAKE');
+    const replyKey = `slack:TTAKE:C1:${reply.messageId}`;
+    expect((await Message.findById(replyKey, { customerId: 1 }).lean())?.customerId ?? null).toBeNull();
+    await capture.capture(event('TTAKE', 0));
+    await placeAll('TTAKE');
+    const placed = await Message.find({ workspaceId: 'TTAKE' }, { conversationId: 1, customerId: 1 }).lean();
+    expect(placed.map((m) => [m.conversationId, m.customerId]).sort()).toEqual([
+      ['slack:TTAKE:C1:1764000000.000100', 'slack:TTAKE:U0'],
+      ['slack:TTAKE:C1:1764000000.000100', 'slack:TTAKE:U0'],
+    ]);
+    expect(await Conversation.findById('slack:TTAKE:C1:1764000000.000100').lean()).toMatchObject({ customerId: 'slack:TTAKE:U0', status: 'answered', firstResponseMs: 4000 });
+  }, 60_000);
 });

@@ -155,16 +155,29 @@ export class Placement {
 
   /** Upserts the conversation for a message; returns the customer who owns it (if any). */
   private async touchConversation(msg: CapturedMessage, conversationId: string, customerId: string | null): Promise<string | null> {
-    const { owner, lastMessageAt } = await withDocLock('conversations', conversationId, () => this.writeConversation(msg, conversationId, customerId));
+    const { owner, lastMessageAt, tookOver } = await withDocLock('conversations', conversationId, () => this.writeConversation(msg, conversationId, customerId));
+    if (tookOver && owner !== null) await this.nameOwner(conversationId, owner);
     await noteConversation(msg.platform, msg.workspaceId, msg.channelId, conversationId, owner, lastMessageAt);
     return owner;
+  }
+
+  /**
+   * A customer took over a conversation agents or bots wrote in first (its root reached storage after replies
+   * were placed): those earlier messages name no customer yet, and now name this one, as they would have had
+   * the root come first. Each under its own lock (its tag job may be writing it).
+   */
+  private async nameOwner(conversationId: string, owner: string): Promise<void> {
+    const unnamed = (await Message.find({ conversationId }, { _id: 1, customerId: 1 }).lean()).filter((m) => m.customerId == null);
+    for (const m of unnamed) {
+      await withDocLock('messages', m._id, () => updateOneById(Message.collection as never, { _id: m._id, customerId: null }, { $set: { customerId: owner } }));
+    }
   }
 
   private async writeConversation(
     msg: CapturedMessage,
     conversationId: string,
     customerId: string | null,
-  ): Promise<{ owner: string | null; lastMessageAt: Date }> {
+  ): Promise<{ owner: string | null; lastMessageAt: Date; tookOver: boolean }> {
     const role: Role = msg.author!.role;
     const update: Record<string, unknown> = {
       $setOnInsert: conversationInsertFields(msg),
@@ -188,11 +201,13 @@ export class Placement {
       if ((err as { code?: number }).code !== 11000) throw err;
       conv = await Conversation.collection.findOneAndUpdate({ _id: conversationId as never }, { $min: update.$min, $max: update.$max } as never, { returnDocument: 'after' });
     }
-    if (!conv) return { owner: customerId, lastMessageAt: msg.ts };
+    if (!conv) return { owner: customerId, lastMessageAt: msg.ts, tookOver: false };
     let owner = (conv.customerId as string | null | undefined) ?? null;
+    let tookOver = false;
     if (role === 'customer') {
       if (owner === null && customerId !== null) {
         owner = customerId;
+        tookOver = true;
         // The thread was opened by an agent or a bot, or its replies came before its root: the first customer owns it.
         await updateOneById(Conversation.collection as never, { _id: conversationId, customerId: null }, { $set: { customerId, firstLine: firstLine(msg.text), permalink: msg.permalink ?? null } });
         // Agents replied before this customer message was stored: their first reply after it answers it.
@@ -216,7 +231,7 @@ export class Placement {
       }
       if (conv.status === 'open') await updateOneById(Conversation.collection as never, { _id: conversationId, status: 'open' }, { $set: { status: 'answered' } });
     }
-    return { owner, lastMessageAt: conv.lastMessageAt as Date };
+    return { owner, lastMessageAt: conv.lastMessageAt as Date, tookOver };
   }
 
   private async advanceCheckpoint(msg: CapturedMessage): Promise<void> {

@@ -378,7 +378,7 @@ describe.runIf(process.env.SCALE_OUT_TEST === '1')('one stream through one proce
       expect(a.messages.filter((m) => (m as { editedAt?: unknown }).editedAt != null)).toHaveLength(5);
       expect(a.messages.filter((m) => (m as { deletedAt?: unknown }).deletedAt != null)).toHaveLength(4);
       expect(a.conversations).toHaveLength(CUSTOMERS.length);
-      expect(JSON.stringify(a.history.UCUST1)).toContain('Dave D'); // linked: Carol's history shows Dave's account
+      expect(JSON.stringify(a.history.UCUST1)).toContain('Linked accounts: slack: <@UCUST1>, slack: <@UCUST2>'); // Carol's history shows Dave's account
 
       expect(b.messages).toEqual(a.messages);
       expect(b.conversations).toEqual(a.conversations);
