@@ -35,6 +35,7 @@ export interface CaptureOutcome {
   status: CaptureStatus;
   messageKey: string;
   rev: number;
+  /** The conversation the worker placed the message in: null for a message just stored (not placed yet). */
   conversationId: string | null;
   /** False when the tag job could not be enqueued (Redis down); the sweeper enqueues it later. */
   queued: boolean;
@@ -118,23 +119,18 @@ export class CaptureService {
 
   private async captureNew(msg: CapturedMessage): Promise<CaptureOutcome> {
     const key = this.key(msg);
-    const existing = await Message.findById(key, { rev: 1, needsTagging: 1, conversationId: 1 }).lean();
-    if (existing) return this.duplicate(key, existing);
     // A customer's own message names its customer at once (the identity's key), so forget and export find it
     // before it is placed; an agent's gets the customer whose conversation it joins when placed.
     const customerId = msg.author?.role === 'customer' ? identityKey(msg.platform, msg.workspaceId, msg.author.userId) : null;
-    const doc = { ...newMessageDocument(msg, null, customerId, this.now()), ...unplacedFields(msg) };
-    let inserted: boolean;
+    const doc = { _id: key, ...newMessageDocument(msg, null, customerId, this.now()), ...unplacedFields(msg) };
     try {
-      const res = await Message.collection.updateOne({ _id: key as never }, { $setOnInsert: doc }, { upsert: true });
-      inserted = res.upsertedCount === 1;
+      // The one write: an insert, refused by the `_id` index when the message is stored already (a redelivery,
+      // or a tombstone of its delete), which is then read.
+      await Message.collection.insertOne(doc as never);
     } catch (err) {
       if ((err as { code?: number }).code !== 11000) throw err;
-      inserted = false;
-    }
-    if (!inserted) {
-      const again = await Message.findById(key, { rev: 1, needsTagging: 1, conversationId: 1 }).lean();
-      return this.duplicate(key, again);
+      const existing = await Message.findById(key, { rev: 1, needsTagging: 1, conversationId: 1 }).lean();
+      return this.duplicate(key, existing);
     }
     const queued = await this.enqueue(key, 0);
     return { status: 'stored', messageKey: key, rev: 0, conversationId: null, queued };

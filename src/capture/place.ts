@@ -72,23 +72,29 @@ export class Placement {
       withDocLock('conversation_placement', chan, async () => {
         const waiting = (await Message.find({ pend: chan }, { _id: 1, ts: 1 }).lean()) as Array<{ _id: string; ts: Date }>;
         waiting.sort((a, b) => a.ts.getTime() - b.ts.getTime() || a._id.localeCompare(b._id));
-        for (const m of waiting) await withDocLock('messages', m._id, () => this.placeOne(m._id));
+        let latest: CapturedMessage | null = null;
+        for (const m of waiting) {
+          const placed = await withDocLock('messages', m._id, () => this.placeOne(m._id));
+          if (placed && (latest === null || placed.ts.getTime() > latest.ts.getTime())) latest = placed;
+        }
+        // Backfill resumes after the newest message placed (once per run, not per message).
+        if (latest) await this.advanceCheckpoint(latest);
       }),
     );
   }
 
-  /** Places one message (its lock and its channel's held), unless it is placed already. */
-  private async placeOne(key: string): Promise<void> {
+  /** Places one message (its lock and its channel's held), unless it is placed already; returns it if placed. */
+  private async placeOne(key: string): Promise<CapturedMessage | null> {
     const doc = (await Message.findById(key).lean()) as StoredMessage | null;
-    if (!doc?.unplaced) return;
+    if (!doc?.unplaced) return null;
     const msg = capturedOf(doc, doc.unplaced);
     await this.ensureWorkspace(msg);
     const authorCustomerId = msg.author!.role === 'customer' ? await this.upsertCustomer(msg) : null;
     // A bot's message is stored as the bot's, outside every conversation.
     const { conversationId, owner } = joinsConversations(msg) ? await this.joinConversation(msg, key, authorCustomerId) : { conversationId: null, owner: null };
     const customerId = authorCustomerId ?? owner;
-    await this.advanceCheckpoint(msg);
     await Message.collection.updateOne({ _id: key as never }, { $set: { conversationId, customerId, unplaced: null }, $unset: { pend: '' } });
+    return msg;
   }
 
   private key(msg: CapturedMessage, messageId = msg.messageId): string {
