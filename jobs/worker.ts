@@ -9,6 +9,7 @@ import type { Logger } from '../src/logger.js';
 import type { Tagger } from '../src/nlp/types.js';
 import { closeWorkers, QUEUE, queueErrorListener, watchRedisConnection, workerConnection, type MaintenanceJobName, type Queues, type TagChunkJobData, type TagJobData } from '../src/queue.js';
 import { reportOutage } from '../src/reachability.js';
+import { RootNotStoredYetError } from '../src/errors.js';
 import { createMaintenanceProcessor, RESOLVE_QUIET_EVERY_MS, RETENTION_EVERY_MS, SWEEP_EVERY_MS, type MaintenanceJobData } from './maintenance.js';
 import { createTagChunkProcessor, createTagProcessor } from './tag.js';
 import { startRetagWorker, type RetagHandle } from './retag.js';
@@ -44,7 +45,8 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<WorkerHan
     w.on('error', queueErrorListener(config.redisUrl, log, { queue: w.name }, 'error'));
     w.on('failed', (job, err) => {
       // While MongoDB or Redis is away every job fails the same way: said once (src/reachability.ts), retried.
-      if (reportOutage(err)) log.debug({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed');
+      // A thread reply waiting for its root (src/capture/place.ts) is retried by design.
+      if (reportOutage(err) || err instanceof RootNotStoredYetError) log.debug({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed');
       else log.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed');
     });
     return w;

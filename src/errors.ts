@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'sh_model_invalid'
   | 'sh_layout_mismatch'
   | 'sh_capture_busy'
+  | 'sh_root_not_stored'
   | 'sh_service_unreachable';
 
 export class SupportHistoryError extends Error {
@@ -60,6 +61,16 @@ export class LayoutMismatchError extends SupportHistoryError {
 }
 
 /** Capture is at its in-flight and queue limits: the event is refused now, to be redelivered (nothing stored). */
+/**
+ * A thread reply whose root is not stored yet waits a little for it (src/capture/place.ts): its tag job fails
+ * with this and BullMQ retries it after its backoff. Expected, so it is logged at debug level only.
+ */
+export class RootNotStoredYetError extends SupportHistoryError {
+  constructor(readonly messageKey: string) {
+    super('sh_root_not_stored', `thread reply ${messageKey} waits for its root to be stored`);
+  }
+}
+
 export class CaptureBusyError extends SupportHistoryError {
   constructor(running: number, waiting: number) {
     super('sh_capture_busy', `capture is busy (${running} running, ${waiting} waiting); deliver the event again later`);

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureService } from '../src/capture/capture.js';
 import { Placement } from '../src/capture/place.js';
+import { RootNotStoredYetError } from '../src/errors.js';
 import type { CapturedMessage } from '../src/capture/types.js';
 import { Conversation, Message } from '../src/db/models.js';
 import { Queues } from '../src/queue.js';
@@ -122,17 +123,33 @@ describe('capture under a burst', () => {
     expect(convs.filter((c) => !c.customerId)).toEqual([]);
   }, 240_000);
 
-  it('names the customer on agent replies placed before their root reached storage', async () => {
-    // The reply is placed while its root is not stored (its event is still on its way): it opens the thread's
-    // conversation with no customer. When the root comes, its customer takes the conversation over, and the
-    // reply names that customer too, as it would have had the root come first.
-    const reply = { ...event('TTAKE', 4) };
+  it('places a thread reply whose root is not stored yet only once the root is, in its conversation', async () => {
+    const reply = event('TWAIT', 4);
+    const replyKey = `slack:TWAIT:C1:${reply.messageId}`;
+    await capture.capture(event('TWAIT', 3)); // another customer's message of the channel, older than the reply
     await capture.capture(reply);
-    await placeAll('TTAKE');
+    await expect(placement.place(replyKey)).rejects.toBeInstanceOf(RootNotStoredYetError);
+    expect(await Message.findById(replyKey, { pend: 1 }).lean()).toMatchObject({ pend: 'slack:TWAIT:C1' });
+    expect((await Message.findById('slack:TWAIT:C1:1764000003.000100', { conversationId: 1 }).lean())?.conversationId).toBe('slack:TWAIT:C1:1764000003.000100');
+    await capture.capture(event('TWAIT', 0)); // the root, a moment later
+    await placement.place(replyKey);
+    const convOf = async (i: number) => (await Message.findById(`slack:TWAIT:C1:${1764000000 + i}.000100`, { conversationId: 1, customerId: 1 }).lean());
+    expect(await convOf(4)).toMatchObject({ conversationId: 'slack:TWAIT:C1:1764000000.000100', customerId: 'slack:TWAIT:U0' });
+    expect(await convOf(0)).toMatchObject({ conversationId: 'slack:TWAIT:C1:1764000000.000100', customerId: 'slack:TWAIT:U0' });
+  }, 60_000);
+
+  it('names the customer on agent replies placed before their root reached storage', async () => {
+    // Past the wait the reply is placed without its root: it opens the thread's conversation with no customer.
+    // When the root comes, its customer takes the conversation over, and the reply names that customer too, as
+    // it would have had the root come first.
+    const impatient = new Placement({ log: env.log, conversationWindowMinutes: 30, rootWaitMs: 0 });
+    const reply = event('TTAKE', 4);
+    await capture.capture(reply);
+    await impatient.place(`slack:TTAKE:C1:${reply.messageId}`);
     const replyKey = `slack:TTAKE:C1:${reply.messageId}`;
     expect((await Message.findById(replyKey, { customerId: 1 }).lean())?.customerId ?? null).toBeNull();
     await capture.capture(event('TTAKE', 0));
-    await placeAll('TTAKE');
+    await impatient.place('slack:TTAKE:C1:1764000000.000100');
     const placed = await Message.find({ workspaceId: 'TTAKE' }, { conversationId: 1, customerId: 1 }).lean();
     expect(placed.map((m) => [m.conversationId, m.customerId]).sort()).toEqual([
       ['slack:TTAKE:C1:1764000000.000100', 'slack:TTAKE:U0'],

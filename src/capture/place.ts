@@ -9,6 +9,12 @@
 // through a lock on FerretDB): the jobs of the others then find them placed. So a thread root stored before its reply's job runs is
 // placed before the reply, and an agent's channel message finds the conversation of the customer it answers.
 // Lock order is always the channel, then a message: the tag job places before it takes its message's lock.
+//
+// A thread reply whose root is not stored yet waits for it, up to ROOT_WAIT_MS after the reply was captured
+// (Slack and Discord deliver a burst out of order; a root may be a second behind its first reply): its tag job
+// fails with RootNotStoredYetError and BullMQ retries it after its backoff. Past the wait (a root deleted before
+// it was captured, a Discord thread with no starter message) the reply is placed alone, in its thread's own
+// conversation, which a root stored later still joins.
 import type { Logger } from '../logger.js';
 import { Checkpoint, Conversation, Customer, Message, Workspace, type MessageDoc } from '../db/models.js';
 import { type Role } from '../domain/types.js';
@@ -19,6 +25,10 @@ import { withDocLock } from '../db/doc-lock.js';
 import { updateOneById } from '../db/by-id.js';
 import { noteConversation, recentConversation } from './recent.js';
 import { KeyedSerial } from '../db/keyed-serial.js';
+import { RootNotStoredYetError } from '../errors.js';
+
+/** How long a thread reply waits for its root to be stored before it is placed without it. */
+export const ROOT_WAIT_MS = 30_000;
 
 /** What capture keeps on a new message until it is placed (`unplaced`), beside the message's own fields. */
 export interface Unplaced {
@@ -46,23 +56,27 @@ export interface PlacementOptions {
   log: Logger;
   conversationWindowMinutes: number;
   now?: () => Date;
+  /** ROOT_WAIT_MS unless set (tests). */
+  rootWaitMs?: number;
 }
 
 export class Placement {
   private readonly knownWorkspaces = new Set<string>();
   private readonly windowMs: number;
+  private readonly rootWaitMs: number;
   private readonly now: () => Date;
   /** Placement, one channel at a time in this process (and under the channel's lock across processes). */
   private readonly channels = new KeyedSerial();
 
   constructor(private readonly opts: PlacementOptions) {
     this.windowMs = opts.conversationWindowMinutes * 60_000;
+    this.rootWaitMs = opts.rootWaitMs ?? ROOT_WAIT_MS;
     this.now = opts.now ?? (() => new Date());
   }
 
   /**
    * Places the message with every other unplaced message of its channel, in timestamp order, unless it is
-   * placed already.
+   * placed already; throws RootNotStoredYetError when the message is a reply still waiting for its root.
    * The caller must not hold the message's lock (see the lock order above). Safe to run any number of times.
    */
   async place(key: string): Promise<void> {
@@ -73,20 +87,31 @@ export class Placement {
         const waiting = (await Message.find({ pend: chan }, { _id: 1, ts: 1 }).lean()) as Array<{ _id: string; ts: Date }>;
         waiting.sort((a, b) => a.ts.getTime() - b.ts.getTime() || a._id.localeCompare(b._id));
         let latest: CapturedMessage | null = null;
+        let ownWaits = false;
         for (const m of waiting) {
           const placed = await withDocLock('messages', m._id, () => this.placeOne(m._id));
-          if (placed && (latest === null || placed.ts.getTime() > latest.ts.getTime())) latest = placed;
+          if (placed === 'waits') ownWaits ||= m._id === key;
+          else if (placed && (latest === null || placed.ts.getTime() > latest.ts.getTime())) latest = placed;
         }
         // Backfill resumes after the newest message placed (once per run, not per message).
         if (latest) await this.advanceCheckpoint(latest);
+        if (ownWaits) throw new RootNotStoredYetError(key);
       }),
     );
   }
 
-  /** Places one message (its lock and its channel's held), unless it is placed already; returns it if placed. */
-  private async placeOne(key: string): Promise<CapturedMessage | null> {
+  /**
+   * Places one message (its lock and its channel's held), unless it is placed already; returns it if placed,
+   * 'waits' for a reply whose root is not stored yet (within the wait).
+   */
+  private async placeOne(key: string): Promise<CapturedMessage | null | 'waits'> {
     const doc = (await Message.findById(key).lean()) as StoredMessage | null;
     if (!doc?.unplaced) return null;
+    const threadId = doc.threadId ?? null;
+    if (threadId !== null && threadId !== doc.messageId && this.now().getTime() - doc.capturedAt.getTime() < this.rootWaitMs) {
+      const rootKey = messageKey(doc.platform, doc.workspaceId, doc.channelId, threadId);
+      if ((await Message.exists({ _id: rootKey })) === null) return 'waits';
+    }
     const msg = capturedOf(doc, doc.unplaced);
     await this.ensureWorkspace(msg);
     const authorCustomerId = msg.author!.role === 'customer' ? await this.upsertCustomer(msg) : null;
