@@ -51,6 +51,7 @@ export async function startApp(mode: Mode, config: Config, log: Logger, opts: { 
   await ensureCollections(log.child({ component: 'mongo' }));
   const releaseLocks = await setupDocLocks({ redisUrl: config.redisUrl, prefix: config.queuePrefix, log });
   const queues = new Queues({ redisUrl: config.redisUrl, prefix: config.queuePrefix, log: log.child({ component: 'queue' }), survey: config.survey });
+  await queues.ready(config.connectTimeoutMs);
 
   let worker: WorkerHandle | null = null;
   if (mode !== 'bot') {

@@ -286,6 +286,26 @@ export class Queues implements SurveyScheduler {
     return retryDeferredSurveys(this.survey, this.surveyDefaults, this.log);
   }
 
+  /**
+   * Resolves once the producer connection is ready. It refuses commands until then (no offline queue), so an
+   * event captured in a process's first moments would be stored with its tag job left to the sweeper; the app
+   * waits for this before it takes events.
+   */
+  async ready(timeoutMs = 10_000): Promise<void> {
+    if (this.connection.status === 'ready') return;
+    await new Promise<void>((resolve, reject) => {
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.connection.off('ready', onReady);
+        reject(new QueueUnavailableError(`the queue's Redis connection was not ready within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.connection.once('ready', onReady);
+    });
+  }
+
   async ping(): Promise<boolean> {
     try {
       return (await this.connection.ping()) === 'PONG';

@@ -110,6 +110,8 @@ describe('capture → queue → tag', () => {
     stored = await Message.findById(created.messageKey).lean();
     expect(stored?.deletedAt?.toISOString()).toBe('2026-11-23T10:10:00.000Z');
     expect(stored?.text).toBe(edit.text); // history kept
+    // Its tags go with its contribution, as when the delete comes before the message was ever tagged.
+    expect(stored?.tags ?? null).toBeNull();
     conv = await Conversation.findById(await conversationOf(created.messageKey)).lean();
     expect(conv?.counts).toEqual({ messages: 0, customerMessages: 0, agentMessages: 0 });
     expect(conv?.needs).toEqual({ account: 0, billing: 0 });

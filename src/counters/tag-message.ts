@@ -120,7 +120,7 @@ export class MessageTagger {
       const res = await updateOneById(
         Message.collection as never,
         { _id: msg._id, rev: msg.rev, pending: null },
-        { $set: { pending, ...(pending.tags ? { tags: pending.tags } : {}) } },
+        { $set: { pending, tags: pending.tags } },
       );
       if (res.matchedCount === 0) continue; // edited, deleted or taken by another worker meanwhile: look again
       await this.finish(msg._id, pending);

@@ -24,6 +24,7 @@ beforeAll(async () => {
   env.redisUrl = redis.url;
   await connectTestDb(env);
   queues = new Queues({ redisUrl: env.redisUrl, prefix: env.prefix, log: env.log });
+  await queues.ready(); // as the app does before it takes events
   capture = new CaptureService({ queue: queues, log: env.log, maxMessageChars: 100_000 });
   worker = await startWorkers({
     config: { redisUrl: env.redisUrl, queuePrefix: env.prefix, tagConcurrency: 4, timeZone: 'UTC' },

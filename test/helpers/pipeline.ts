@@ -29,6 +29,7 @@ export async function startPipeline(file: string, opts: { worker?: boolean; time
   const env = testEnv(file);
   await connectTestDb(env);
   const queues = new Queues({ redisUrl: env.redisUrl, prefix: env.prefix, log: env.log });
+  await queues.ready();
   const events = new QueueEvents(QUEUE.tag, { connection: workerConnection(env.redisUrl), prefix: env.prefix });
   await events.waitUntilReady();
   const capture = new CaptureService({ queue: queues, log: env.log, maxMessageChars: 100_000 });
