@@ -1,14 +1,15 @@
 // Placement: what a stored message means beyond itself — its workspace, its customer, its conversation and the
 // channel's backfill checkpoint. Capture stores the message alone (one write before the platform's ack) and
 // marks it `unplaced`, with the author's profile and the channel's name that placement needs; the worker
-// places it (this module) before it tags it, in the same job, under the message's lock.
+// places it (this module) at the start of its tag job, before it tags it.
 //
 // Placement follows timestamp order within a channel, whatever order messages were delivered in or their
 // jobs run in: capture marks each new message with its channel (`pend`), and placing a message places every
 // unplaced message of its channel, oldest first, one channel at a time (in this process, and across processes
-// through a lock on FerretDB): the jobs of the others then find them placed. So a thread root stored before its reply's job runs is
-// placed before the reply, and an agent's channel message finds the conversation of the customer it answers.
-// Lock order is always the channel, then a message: the tag job places before it takes its message's lock.
+// through a lock on FerretDB): the jobs of the others then find them placed. So a thread root stored before
+// its reply's job runs is placed before the reply, and an agent's channel message finds the conversation of
+// the customer it answers. Lock order is always the channel, then a message: the tag job places before it
+// takes its message's lock.
 //
 // A thread reply whose root is not stored yet waits for it, up to ROOT_WAIT_MS after the reply was captured
 // (Slack and Discord deliver a burst out of order; a root may be a second behind its first reply): its tag job
@@ -108,9 +109,12 @@ export class Placement {
     const doc = (await Message.findById(key).lean()) as StoredMessage | null;
     if (!doc?.unplaced) return null;
     const threadId = doc.threadId ?? null;
-    if (threadId !== null && threadId !== doc.messageId && this.now().getTime() - doc.capturedAt.getTime() < this.rootWaitMs) {
+    if (threadId !== null && threadId !== doc.messageId) {
       const rootKey = messageKey(doc.platform, doc.workspaceId, doc.channelId, threadId);
-      if ((await Message.exists({ _id: rootKey })) === null) return 'waits';
+      if ((await Message.exists({ _id: rootKey })) === null) {
+        if (this.now().getTime() - doc.capturedAt.getTime() < this.rootWaitMs) return 'waits';
+        this.opts.log.debug({ messageKey: key, rootKey }, 'thread reply placed without its root, which was not stored in time');
+      }
     }
     const msg = capturedOf(doc, doc.unplaced);
     await this.ensureWorkspace(msg);
