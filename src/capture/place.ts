@@ -111,9 +111,14 @@ export class Placement {
     const threadId = doc.threadId ?? null;
     if (threadId !== null && threadId !== doc.messageId) {
       const rootKey = messageKey(doc.platform, doc.workspaceId, doc.channelId, threadId);
-      if ((await Message.exists({ _id: rootKey })) === null) {
+      const root = (await Message.findById(rootKey, { pend: 1 }).lean()) as Pick<StoredMessage, 'pend'> | null;
+      if (root === null) {
         if (this.now().getTime() - doc.capturedAt.getTime() < this.rootWaitMs) return 'waits';
         this.opts.log.debug({ messageKey: key, rootKey }, 'thread reply placed without its root, which was not stored in time');
+      } else if (root.pend) {
+        // Stored after this run read the channel's unplaced messages: placed first all the same, as in
+        // timestamp order (its own job, waiting for the channel, will find it placed).
+        await withDocLock('messages', rootKey, () => this.placeOne(rootKey));
       }
     }
     const msg = capturedOf(doc, doc.unplaced);
