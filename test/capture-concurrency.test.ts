@@ -138,6 +138,14 @@ describe('capture under a burst', () => {
     expect(await convOf(0)).toMatchObject({ conversationId: 'slack:TWAIT:C1:1764000000.000100', customerId: 'slack:TWAIT:U0' });
   }, 60_000);
 
+  it('heads a conversation with the text first captured, whether an edit came before placement or after', async () => {
+    const first = event('THEAD', 0);
+    await capture.capture(first);
+    await capture.capture({ ...first, kind: 'edit', text: 'Sorry, I meant: my refund is late', editedAt: new Date((1764000000 + 60) * 1000) });
+    await placeAll('THEAD');
+    expect(await Conversation.findById('slack:THEAD:C1:1764000000.000100', { firstLine: 1 }).lean()).toMatchObject({ firstLine: 'My invoice is wrong' });
+  }, 60_000);
+
   it('names the customer on agent replies placed before their root reached storage', async () => {
     // Past the wait the reply is placed without its root: it opens the thread's conversation with no customer.
     // When the root comes, its customer takes the conversation over, and the reply names that customer too, as

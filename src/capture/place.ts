@@ -35,13 +35,22 @@ export const ROOT_WAIT_MS = 30_000;
 export interface Unplaced {
   channelName: string | null;
   author: Pick<CapturedAuthor, 'email' | 'company' | 'external'>;
+  /**
+   * The first line of the text as first captured: a conversation's headline, whether an edit reaches storage
+   * before the message is placed or after it.
+   */
+  firstLine?: string | null;
 }
 
 /** The fields capture adds to a new message for placement: `unplaced` and `pend` (its channel's key). */
 export function unplacedFields(msg: CapturedMessage): { unplaced: Unplaced; pend: string } {
   const a = msg.author;
   return {
-    unplaced: { channelName: msg.channelName ?? null, author: { email: a?.email ?? null, company: a?.company ?? null, external: a?.external === true } },
+    unplaced: {
+      channelName: msg.channelName ?? null,
+      author: { email: a?.email ?? null, company: a?.company ?? null, external: a?.external === true },
+      firstLine: firstLine(msg.text),
+    },
     pend: pendKey(msg.platform, msg.workspaceId, msg.channelId),
   };
 }
@@ -301,7 +310,8 @@ function capturedOf(doc: StoredMessage, u: Unplaced): CapturedMessage {
     messageId: doc.messageId,
     threadId: doc.threadId ?? null,
     author: { userId: doc.author!.userId!, name: doc.author!.name ?? null, role: doc.author!.role as Role, ...u.author },
-    text: doc.text ?? null,
+    // Placement reads the text only for a conversation's headline.
+    text: u.firstLine !== undefined ? u.firstLine : (doc.text ?? null),
     ts: doc.ts,
     permalink: doc.permalink ?? null,
   };
