@@ -60,7 +60,6 @@ export class LayoutMismatchError extends SupportHistoryError {
   }
 }
 
-/** Capture is at its in-flight and queue limits: the event is refused now, to be redelivered (nothing stored). */
 /**
  * A thread reply whose root is not stored yet waits a little for it (src/capture/place.ts): its tag job fails
  * with this and BullMQ retries it after its backoff. Expected, so it is logged at debug level only.
@@ -71,6 +70,7 @@ export class RootNotStoredYetError extends SupportHistoryError {
   }
 }
 
+/** Capture is at its in-flight and queue limits: the event is refused now, to be redelivered (nothing stored). */
 export class CaptureBusyError extends SupportHistoryError {
   constructor(running: number, waiting: number) {
     super('sh_capture_busy', `capture is busy (${running} running, ${waiting} waiting); deliver the event again later`);

@@ -167,7 +167,8 @@ const messageSchema = new Schema(
     pending: { type: Schema.Types.Mixed, default: null },
     /**
      * Set by capture on a new message until the worker has placed it (its customer, conversation and
-     * checkpoint; src/capture/place.ts): the author's profile and the channel name placement needs.
+     * checkpoint; src/capture/place.ts): the author's profile, the channel name and the text's first line as
+     * captured, which placement needs.
      */
     unplaced: { type: Schema.Types.Mixed, default: null },
     /** The channel's key (platform:workspace:channel) while the message waits for placement; unset after. */
