@@ -27,7 +27,6 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
@@ -35,6 +34,7 @@ import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
 import { QUEUE } from '../src/queue.js';
 import { FakeSlackApi, slackSignature } from '../test/fakes/slack-api.js';
+import { freePort } from '../test/helpers/servers.js';
 import { generateWorkspace, slackWorkspace } from './generate.js';
 import { percentile, type Row } from './lib.js';
 import { AGENT_GROUP } from './slack.js';
@@ -236,15 +236,6 @@ function watchServices(mongoUrl: string, redisUrl: string): Omit<Watched, 'appRo
 
 // ---------------------------------------------------------------------------------------------------------
 // The app as a user starts it
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  return port;
-}
 
 interface App {
   proc: ChildProcess;

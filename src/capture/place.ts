@@ -19,7 +19,7 @@
 import type { Logger } from '../logger.js';
 import { Checkpoint, Conversation, Customer, Message, Workspace, type MessageDoc } from '../db/models.js';
 import { type Role } from '../domain/types.js';
-import { checkpointKey, identityKey, messageKey, workspaceKey } from '../domain/keys.js';
+import { channelKey, checkpointKey, identityKey, messageKey, workspaceKey } from '../domain/keys.js';
 import { answeredBeforeOwner, chooseConversation, conversationInsertFields, customerInsertFields, customerSetFields, firstLine, joinsConversations } from './documents.js';
 import type { CapturedAuthor, CapturedMessage } from './types.js';
 import { withDocLock } from '../db/doc-lock.js';
@@ -51,13 +51,8 @@ export function unplacedFields(msg: CapturedMessage): { unplaced: Unplaced; pend
       author: { email: a?.email ?? null, company: a?.company ?? null, external: a?.external === true },
       firstLine: firstLine(msg.text),
     },
-    pend: pendKey(msg.platform, msg.workspaceId, msg.channelId),
+    pend: channelKey(msg.platform, msg.workspaceId, msg.channelId),
   };
-}
-
-/** The channel a message waits for placement in. */
-export function pendKey(platform: string, workspaceId: string, channelId: string): string {
-  return `${platform}:${workspaceId}:${channelId}`;
 }
 
 type StoredMessage = MessageDoc & { _id: string; unplaced?: Unplaced | null; pend?: string | null };

@@ -14,8 +14,13 @@ export function workspaceKey(platform: Platform, workspaceId: string): string {
   return `${platform}:${workspaceId}`;
 }
 
-export function checkpointKey(platform: Platform, workspaceId: string, channelId: string): string {
+/** A channel's key (`platform:workspace:channel`): its backfill checkpoint, and the `pend` of its unplaced messages. */
+export function channelKey(platform: Platform, workspaceId: string, channelId: string): string {
   return `${platform}:${workspaceId}:${channelId}`;
+}
+
+export function checkpointKey(platform: Platform, workspaceId: string, channelId: string): string {
+  return channelKey(platform, workspaceId, channelId);
 }
 
 export function rollupKey(platform: Platform, workspaceId: string, week: string): string {
