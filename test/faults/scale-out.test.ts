@@ -10,7 +10,6 @@
 // of docs/write-path.md.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { stringify } from 'node:querystring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mongoose from 'mongoose';
 import { Conversation, Customer, Message } from '../../src/db/models.js';
@@ -19,8 +18,8 @@ import { buildCustomerSummary } from '../../src/history/index.js';
 import { buildDigest } from '../../src/digest/index.js';
 import { isoWeekKey } from '../../src/time/week.js';
 import { Queues } from '../../src/queue.js';
-import { FakeSlackApi, slackSignature } from '../fakes/slack-api.js';
-import { AGENT_GROUP, SECRET, SUPPORT, TEAM, seedDirectory } from '../slack/harness.js';
+import { FakeSlackApi } from '../fakes/slack-api.js';
+import { AGENT_GROUP, SECRET, SUPPORT, TEAM, postSigned, seedDirectory, slashCommandBody } from '../slack/harness.js';
 import { cleanupTestEnv, testEnv, type TestEnv } from '../helpers/env.js';
 import { freePort } from '../helpers/servers.js';
 import { until } from './harness.js';
@@ -195,39 +194,17 @@ function productEnv(env: TestEnv, extra: Record<string, string>): Record<string,
 }
 
 async function post(port: number, body: string, contentType: string): Promise<number> {
-  const at = Math.floor(Date.now() / 1000);
-  const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
-    method: 'POST',
-    headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(at), 'x-slack-signature': slackSignature(SECRET, at, body) },
-    body,
-  });
-  await res.text();
-  return res.status;
+  return (await postSigned(port, body, contentType)).status;
 }
 
 /** A slash command from agent UAGENT1 in #support; resolves with what the bot answered on response_url. */
 async function command(port: number, name: string, text: string): Promise<Record<string, unknown>> {
   const responseId = randomBytes(6).toString('hex');
-  const body = stringify({
-    token: 'legacy-verification-token',
-    team_id: TEAM,
-    team_domain: 'acme',
-    channel_id: SUPPORT,
-    channel_name: 'support',
-    user_id: 'UAGENT1',
-    user_name: 'alice',
-    command: name,
-    text,
-    api_app_id: 'A0APP',
-    is_enterprise_install: 'false',
-    response_url: fake.responseUrl(responseId),
-    trigger_id: `${Date.now()}.1234.abcdef`,
-  });
-  expect(await post(port, body, 'application/x-www-form-urlencoded')).toBe(200);
+  expect(await post(port, slashCommandBody(fake, name, text, 'UAGENT1', responseId), 'application/x-www-form-urlencoded')).toBe(200);
   return (await fake.waitForResponse(responseId, 60_000)).body;
 }
 
-/** Sends the stream with IN_FLIGHT deliveries at a time; `to(i)` picks the bot ports of delivery i. */
+/** Sends the stream with IN_FLIGHT deliveries at a time; `ports(i, twice)` picks the bots delivery i goes to. */
 async function send(deliveries: Delivery[], ports: (i: number, twice: boolean) => number[]): Promise<void> {
   let next = 0;
   const failures: string[] = [];

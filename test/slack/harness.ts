@@ -45,6 +45,46 @@ export function seedDirectory(fake: FakeSlackApi): void {
   fake.usergroups.set(AGENT_GROUP, ['UAGENT1']);
 }
 
+/** POSTs a body to /slack/events on the port, signed as Slack signs it; `at` overrides the timestamp (seconds). */
+export async function postSigned(
+  port: number,
+  body: string,
+  contentType: string,
+  opts: { at?: number; secret?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; text: string }> {
+  const at = opts.at ?? Math.floor(Date.now() / 1000);
+  const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': contentType,
+      'x-slack-request-timestamp': String(at),
+      'x-slack-signature': slackSignature(opts.secret ?? SECRET, at, body),
+      ...opts.headers,
+    },
+    body,
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+/** The form body Slack POSTs for a slash command typed by `userId` in #support, answered on response_url `responseId`. */
+export function slashCommandBody(fake: FakeSlackApi, command: string, text: string, userId: string, responseId: string): string {
+  return stringify({
+    token: 'legacy-verification-token',
+    team_id: TEAM,
+    team_domain: 'acme',
+    channel_id: SUPPORT,
+    channel_name: 'support',
+    user_id: userId,
+    user_name: userId.toLowerCase(),
+    command,
+    text,
+    api_app_id: 'A0APP',
+    is_enterprise_install: 'false',
+    response_url: fake.responseUrl(responseId),
+    trigger_id: `${Date.now()}.1234.abcdef`,
+  });
+}
+
 export async function startSlackHarness(file: string): Promise<SlackHarness> {
   const p = await startPipeline(file);
   const fake = new FakeSlackApi();
@@ -76,20 +116,7 @@ export async function startSlackHarness(file: string): Promise<SlackHarness> {
       h.adapter = adapter;
       return adapter;
     },
-    async post(body, contentType, opts = {}) {
-      const at = opts.at ?? Math.floor(Date.now() / 1000);
-      const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
-        method: 'POST',
-        headers: {
-          'content-type': contentType,
-          'x-slack-request-timestamp': String(at),
-          'x-slack-signature': slackSignature(opts.secret ?? SECRET, at, body),
-          ...opts.headers,
-        },
-        body,
-      });
-      return { status: res.status, text: await res.text() };
-    },
+    post: (body, contentType, opts = {}) => postSigned(port, body, contentType, opts),
     sendEvent(event, headers) {
       const body = JSON.stringify({
         token: 'legacy-verification-token',
@@ -106,21 +133,7 @@ export async function startSlackHarness(file: string): Promise<SlackHarness> {
     },
     async command(command, text, userId) {
       const responseId = randomBytes(6).toString('hex');
-      const body = stringify({
-        token: 'legacy-verification-token',
-        team_id: TEAM,
-        team_domain: 'acme',
-        channel_id: SUPPORT,
-        channel_name: 'support',
-        user_id: userId,
-        user_name: userId.toLowerCase(),
-        command,
-        text,
-        api_app_id: 'A0APP',
-        is_enterprise_install: 'false',
-        response_url: fake.responseUrl(responseId),
-        trigger_id: `${Date.now()}.1234.abcdef`,
-      });
+      const body = slashCommandBody(fake, command, text, userId, responseId);
       const started = Date.now();
       const res = await h.post(body, 'application/x-www-form-urlencoded');
       return { ...res, ms: Date.now() - started, responseId };
